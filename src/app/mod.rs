@@ -1,0 +1,1 @@
+//! The application: configuration, use cases and wiring.

@@ -1,0 +1,35 @@
+//! The domain: Nuthatch's aggregates and the rules that hold between them, in plain Rust.
+//!
+//! Nothing here knows about HTTP, SQL, queues or async runtimes; adapters translate to and from
+//! these types, so the same rules hold whichever backend is plugged in.
+//!
+//! # Layout
+//! - [`status`]: the status set of pipelines, workflows and steps, legal transitions and merging.
+//! - [`event`]: the webhook events that trigger pipelines.
+//! - [`user`], [`org`], [`perm`]: identities and what they may do.
+//! - [`repo`]: repositories, their settings and rename redirections.
+//! - [`pipeline`], [`workflow`]: a run and its tree of workflows and steps.
+//! - [`config`], [`log`]: the configuration files a run used and the lines its steps printed.
+//! - [`agent`], [`task`]: the machines that execute workflows and the queued units of work.
+//! - [`secret`], [`registry`], [`cron`], [`forge`]: resources owned by repos, orgs or the server.
+//! - [`setting`]: server-wide key-value settings (signing keys and the like).
+//! - [`validation`]: the error type every `validate` in this module returns.
+
+pub mod agent;
+pub mod config;
+pub mod cron;
+pub mod event;
+pub mod forge;
+pub mod log;
+pub mod org;
+pub mod perm;
+pub mod pipeline;
+pub mod registry;
+pub mod repo;
+pub mod secret;
+pub mod setting;
+pub mod status;
+pub mod task;
+pub mod user;
+pub mod validation;
+pub mod workflow;

@@ -1,0 +1,7 @@
+//! Ports: the traits through which the application talks to everything outside it. Each port
+//! has typed errors, and one contract test suite under `tests/` that every adapter passes.
+//!
+//! # Layout
+//! - [`store`]: persistence, one trait per aggregate.
+
+pub mod store;
