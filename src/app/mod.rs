@@ -1,1 +1,14 @@
-//! The application: configuration, use cases and wiring.
+//! The application: configuration, use cases and the wiring that picks adapters.
+//!
+//! # Layout
+//! - [`cli`]: the `nuthatch` command line and its subcommands.
+//! - [`config`], [`dotenv`]: settings from flags, the environment and `.env`.
+//! - [`telemetry`]: logging.
+//! - [`store`]: choosing and opening the store adapter.
+//! - [`server`]: the server process.
+//! - [`version`]: the version reported to clients.
+
+pub mod config;
+pub mod dotenv;
+pub mod telemetry;
+pub mod version;

@@ -1,0 +1,155 @@
+//! Server configuration from flags and the environment. Upstream's `WOODPECKER_*` names are
+//! accepted as they are, so an existing deployment's env file works; settings Woodpecker does
+//! not have use `NUTHATCH_*`.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use clap::{Args, ValueEnum};
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Logging settings, shared by every subcommand.
+#[derive(Debug, Clone, Args)]
+pub struct LogConfig {
+    /// Lowest level logged: trace, debug, info, warn, error.
+    #[arg(long, env = "WOODPECKER_LOG_LEVEL", default_value = "info")]
+    pub log_level: String,
+    /// `text` or `json`.
+    #[arg(long, env = "NUTHATCH_LOG_FORMAT", value_enum, default_value = "text")]
+    pub log_format: LogFormat,
+}
+
+/// Where the database is and how to reach it.
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseConfig {
+    /// `sqlite3`, `postgres` or `mysql`.
+    #[arg(long, env = "WOODPECKER_DATABASE_DRIVER", default_value = "sqlite3")]
+    pub database_driver: String,
+    /// Connection string; for SQLite a file path (default: `nuthatch.sqlite` in the data dir).
+    #[arg(long, env = "WOODPECKER_DATABASE_DATASOURCE", hide_env_values = true)]
+    pub database_datasource: Option<String>,
+    /// A file holding the connection string (upstream's `_FILE` variant).
+    #[arg(long, env = "WOODPECKER_DATABASE_DATASOURCE_FILE")]
+    pub database_datasource_file: Option<PathBuf>,
+    /// Most connections the pool opens.
+    #[arg(long, env = "WOODPECKER_DATABASE_MAX_CONNECTIONS", default_value_t = 20)]
+    pub database_max_connections: usize,
+    /// Directory for Nuthatch's own files (the default SQLite database, ...); created on start.
+    #[arg(long, env = "NUTHATCH_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+}
+
+/// Settings of `nuthatch server`.
+#[derive(Debug, Clone, Args)]
+pub struct ServerConfig {
+    /// HTTP listen address; `:8000` means every interface, as upstream.
+    #[arg(long, env = "WOODPECKER_SERVER_ADDR", default_value = ":8000")]
+    pub server_addr: String,
+    /// Public URL of the server (`scheme://host[/prefix]`).
+    #[arg(long, env = "WOODPECKER_HOST", default_value = "http://localhost:8000")]
+    pub host: String,
+    /// Database settings.
+    #[command(flatten)]
+    pub database: DatabaseConfig,
+    /// Logging settings.
+    #[command(flatten)]
+    pub log: LogConfig,
+}
+
+impl ServerConfig {
+    /// The socket address to bind, from `server_addr`.
+    pub fn listen_addr(&self) -> anyhow::Result<SocketAddr> {
+        parse_listen_addr(&self.server_addr)
+    }
+
+    /// Checks settings that clap cannot check alone.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        if !self.host.contains("://") {
+            bail!("WOODPECKER_HOST must look like scheme://host, got '{}'", self.host);
+        }
+        self.listen_addr()?;
+        Ok(())
+    }
+}
+
+impl DatabaseConfig {
+    /// The data directory: the setting, else `$XDG_DATA_HOME/nuthatch`, else
+    /// `~/.local/share/nuthatch`, else `./nuthatch-data`.
+    pub fn data_dir(&self) -> PathBuf {
+        if let Some(dir) = &self.data_dir {
+            return dir.clone();
+        }
+        let xdg = std::env::var_os("XDG_DATA_HOME").filter(|v| !v.is_empty()).map(PathBuf::from);
+        let home = std::env::var_os("HOME").filter(|v| !v.is_empty()).map(|h| Path::new(&h).join(".local/share"));
+        xdg.or(home).map(|base| base.join("nuthatch")).unwrap_or_else(|| PathBuf::from("nuthatch-data"))
+    }
+
+    /// The connection string: the setting, else the `_FILE` variant's content, else the default
+    /// SQLite file in the data directory (which is created so the file can be).
+    pub fn datasource(&self) -> anyhow::Result<String> {
+        if let Some(ds) = &self.database_datasource {
+            return Ok(ds.clone());
+        }
+        if let Some(file) = &self.database_datasource_file {
+            let text = std::fs::read_to_string(file)
+                .with_context(|| format!("cannot read WOODPECKER_DATABASE_DATASOURCE_FILE {}", file.display()))?;
+            return Ok(text.trim().to_owned());
+        }
+        let dir = self.data_dir();
+        std::fs::create_dir_all(&dir).with_context(|| format!("cannot create data directory {}", dir.display()))?;
+        Ok(dir.join("nuthatch.sqlite").to_string_lossy().into_owned())
+    }
+}
+
+/// Parses a Go-style listen address: `:8000` (every interface), `host:port`, or `[v6]:port`.
+pub fn parse_listen_addr(addr: &str) -> anyhow::Result<SocketAddr> {
+    let full = if addr.starts_with(':') { format!("0.0.0.0{addr}") } else { addr.to_owned() };
+    full.parse().with_context(|| format!("invalid listen address '{addr}' (expected host:port or :port)"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn go_style_port_only_addresses_listen_everywhere() {
+        assert_eq!(parse_listen_addr(":8000").unwrap(), "0.0.0.0:8000".parse().unwrap());
+        assert_eq!(parse_listen_addr("127.0.0.1:0").unwrap(), "127.0.0.1:0".parse().unwrap());
+        assert_eq!(parse_listen_addr("[::1]:9000").unwrap(), "[::1]:9000".parse().unwrap());
+        assert!(parse_listen_addr("localhost").is_err());
+    }
+
+    fn db(datasource: Option<&str>, data_dir: &Path) -> DatabaseConfig {
+        DatabaseConfig {
+            database_driver: "sqlite3".into(),
+            database_datasource: datasource.map(str::to_owned),
+            database_datasource_file: None,
+            database_max_connections: 4,
+            data_dir: Some(data_dir.to_owned()),
+        }
+    }
+
+    #[test]
+    fn the_default_sqlite_file_lives_in_a_created_data_dir() {
+        let tmp = std::env::temp_dir().join(format!("nuthatch-config-{}", std::process::id()));
+        let dir = tmp.join("nested/data");
+        let ds = db(None, &dir).datasource().unwrap();
+        assert!(dir.is_dir());
+        assert_eq!(ds, dir.join("nuthatch.sqlite").to_string_lossy());
+        std::fs::remove_dir_all(tmp).unwrap();
+    }
+
+    #[test]
+    fn an_explicit_datasource_wins() {
+        assert_eq!(db(Some("postgres://x"), Path::new("/nonexistent")).datasource().unwrap(), "postgres://x");
+    }
+}
