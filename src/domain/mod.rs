@@ -13,6 +13,7 @@
 //! - [`agent`], [`task`]: the machines that execute workflows and the queued units of work.
 //! - [`secret`], [`registry`], [`cron`], [`forge`]: resources owned by repos, orgs or the server.
 //! - [`setting`]: server-wide key-value settings (signing keys and the like).
+//! - [`token`]: the signed tokens users, sessions and webhooks authenticate with.
 //! - [`validation`]: the error type every `validate` in this module returns.
 
 pub mod agent;
@@ -30,6 +31,7 @@ pub mod secret;
 pub mod setting;
 pub mod status;
 pub mod task;
+pub mod token;
 pub mod user;
 pub mod validation;
 pub mod workflow;
