@@ -52,7 +52,12 @@ mod tests {
     use super::*;
 
     fn registry() -> Registry {
-        Registry { address: "docker.io".into(), username: "u".into(), password: "p".into(), ..Registry::default() }
+        Registry {
+            address: "docker.io".into(),
+            username: "u".into(),
+            password: "p".into(),
+            ..Registry::default()
+        }
     }
 
     #[test]

@@ -92,7 +92,10 @@ impl Secret {
             return Err(ValidationError::new("value", "must not be empty"));
         }
         if self.events.is_empty() {
-            return Err(ValidationError::new("events", "invalid secret event: at least one event is required"));
+            return Err(ValidationError::new(
+                "events",
+                "invalid secret event: at least one event is required",
+            ));
         }
         if let Some(bad) = self.images.iter().find(|i| i.is_empty() || !IMAGE.is_match(i)) {
             return Err(ValidationError::new("images", format!("invalid image '{bad}'")));

@@ -128,11 +128,7 @@ impl Status {
 /// success > skipped), and `canceled` next to anything but `canceled` counts as `killed`.
 pub fn merge(a: Status, b: Status) -> Status {
     let winner = if a.priority() >= b.priority() { a } else { b };
-    if winner == Status::Canceled && a != b {
-        Status::Killed
-    } else {
-        winner
-    }
+    if winner == Status::Canceled && a != b { Status::Killed } else { winner }
 }
 
 /// Merges the statuses of a parent's children, starting from `success` (so no children, or only

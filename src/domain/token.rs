@@ -40,7 +40,9 @@ impl TokenType {
     }
 
     fn parse(s: &str) -> Option<Self> {
-        [Self::User, Self::Sess, Self::Csrf, Self::Hook, Self::OauthState].into_iter().find(|t| t.as_str() == s)
+        [Self::User, Self::Sess, Self::Csrf, Self::Hook, Self::OauthState]
+            .into_iter()
+            .find(|t| t.as_str() == s)
     }
 }
 
@@ -146,7 +148,8 @@ impl Token {
         allowed: &[TokenType],
     ) -> Result<(Token, Map<String, Value>, &'a str, Vec<u8>), TokenError> {
         let mut parts = raw.split('.');
-        let (Some(header), Some(body), Some(sig), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+        let (Some(header), Some(body), Some(sig), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
         else {
             return Err(TokenError::Malformed);
         };
@@ -226,14 +229,16 @@ mod tests {
 
     #[test]
     fn an_expired_session_is_refused() {
-        let raw = Token::new(TokenType::Sess, [(claims::USER_ID, "7".to_owned())]).expiring_at(100).sign(SECRET);
+        let raw =
+            Token::new(TokenType::Sess, [(claims::USER_ID, "7".to_owned())]).expiring_at(100).sign(SECRET);
         assert!(parse(&raw, &[TokenType::Sess], 99).is_ok());
         assert_eq!(parse(&raw, &[TokenType::Sess], 100), Err(TokenError::Expired));
     }
 
     #[test]
     fn peeking_reads_claims_without_the_secret() {
-        let raw = Token::new(TokenType::Hook, [(claims::REPO_FORGE_REMOTE_ID, "r1".to_owned())]).sign(b"repo-hash");
+        let raw =
+            Token::new(TokenType::Hook, [(claims::REPO_FORGE_REMOTE_ID, "r1".to_owned())]).sign(b"repo-hash");
         let peeked = Token::peek(&raw, &[TokenType::Hook]).unwrap();
         assert_eq!(peeked.claim(claims::REPO_FORGE_REMOTE_ID), Some("r1"));
         assert_eq!(Token::verify(&raw, &[TokenType::Hook], 0, b"repo-hash"), Ok(peeked));

@@ -189,6 +189,9 @@ mod tests {
     #[test]
     fn a_workflow_error_means_failure() {
         let wf = Workflow { error: "agent lost".into(), ..started() };
-        assert_eq!(finished_workflow_status(&wf, &[step(Status::Success, FailureMode::Fail)]), Status::Failure);
+        assert_eq!(
+            finished_workflow_status(&wf, &[step(Status::Success, FailureMode::Fail)]),
+            Status::Failure
+        );
     }
 }
