@@ -2,6 +2,8 @@
 //! has typed errors, and one contract test suite under `tests/` that every adapter passes.
 //!
 //! # Layout
+//! - [`forge`]: code hosts: identity, repos, files, webhooks and commit statuses.
 //! - [`store`]: persistence, one trait per aggregate.
 
+pub mod forge;
 pub mod store;
