@@ -161,7 +161,7 @@ pub struct ParsedHook {
 #[derive(Debug, Clone, PartialEq)]
 pub enum HookOutcome {
     /// Create this pipeline.
-    Pipeline(ParsedHook),
+    Pipeline(Box<ParsedHook>),
     /// A well-formed hook that asks for nothing (branch deletion, an event Nuthatch does not
     /// build); the reason is answered to the sender (upstream answers 200).
     Ignored(String),

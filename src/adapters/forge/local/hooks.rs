@@ -107,7 +107,7 @@ impl LocalForge {
         };
         let repo = self.load_repo(&dir).await?;
         let pipeline = draft(&dir, &notice, &pushed).await?;
-        Ok(HookOutcome::Pipeline(ParsedHook { repo, pipeline }))
+        Ok(HookOutcome::Pipeline(Box::new(ParsedHook { repo, pipeline })))
     }
 }
 
