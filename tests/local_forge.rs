@@ -290,6 +290,7 @@ async fn tags_are_tag_events_and_deletions_and_bad_hooks_make_no_pipeline() {
     let tag_object = sandbox.git(&work, &["rev-parse", "v1.0"]);
     assert_ne!(tag_object, sha, "an annotated tag is an object of its own");
 
+    forge.create_account("ada", "ADA@example.com", "pw", false).await.unwrap();
     let tag =
         parsed(&forge, &hook_request(&notice(&repo, "refs/tags/v1.0", ZERO, &tag_object))).await.pipeline;
     assert_eq!(tag.event, WebhookEvent::Tag);
@@ -298,6 +299,7 @@ async fn tags_are_tag_events_and_deletions_and_bad_hooks_make_no_pipeline() {
         (sha.as_str(), "v1.0", "refs/tags/v1.0")
     );
     assert_eq!(tag.message, "Release it");
+    assert_eq!(tag.author, "ada", "the author's account, found by email, is the author");
 
     let deletion = forge.hook(&hook_request(&notice(&repo, "refs/heads/gone", &sha, ZERO))).await.unwrap();
     assert!(matches!(deletion, HookOutcome::Ignored(_)), "{deletion:?}");

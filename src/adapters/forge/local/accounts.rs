@@ -132,6 +132,19 @@ impl AccountBook {
         Ok(self.load().await?.get(login).map(|r| r.account(login)))
     }
 
+    /// The login of the account with this email address (compared case-insensitively).
+    pub(super) async fn login_by_email(&self, email: &str) -> anyhow::Result<Option<String>> {
+        if email.is_empty() {
+            return Ok(None);
+        }
+        Ok(self
+            .load()
+            .await?
+            .into_iter()
+            .find(|(_, r)| r.email.eq_ignore_ascii_case(email))
+            .map(|(login, _)| login))
+    }
+
     async fn load(&self) -> anyhow::Result<BTreeMap<String, AccountRecord>> {
         match tokio::fs::read(&self.path).await {
             Ok(bytes) => serde_json::from_slice(&bytes)
@@ -203,6 +216,8 @@ mod tests {
         assert_eq!(book.verify("alice", "s3cret").await.unwrap(), Some(alice));
         assert_eq!(book.verify("alice", "wrong").await.unwrap(), None);
         assert_eq!(book.verify("nobody", "s3cret").await.unwrap(), None);
+        assert_eq!(book.login_by_email("Alice@Example.com").await.unwrap().as_deref(), Some("alice"));
+        assert_eq!(book.login_by_email("").await.unwrap(), None);
     }
 
     #[tokio::test]

@@ -89,7 +89,8 @@ struct Pushed<'a> {
 }
 
 impl LocalForge {
-    /// Turns a post-receive notice into a pipeline draft for the repository it names.
+    /// Turns a post-receive notice into a pipeline draft for the repository it names. The author
+    /// is the login of the local account with the commit author's email, else the author's name.
     pub(super) async fn parse_hook(&self, request: &HookRequest) -> Result<HookOutcome, ForgeError> {
         let notice = notice(request)?;
         let dir = repos::find_by_id(&self.root, &notice.repo_forge_remote_id).await?.ok_or_else(|| {
@@ -106,7 +107,12 @@ impl LocalForge {
             return Ok(HookOutcome::Ignored(format!("{} is neither a branch nor a tag", notice.git_ref)));
         };
         let repo = self.load_repo(&dir).await?;
-        let pipeline = draft(&dir, &notice, &pushed).await?;
+        let mut pipeline = draft(&dir, &notice, &pushed).await?;
+        // Pushes over the file system carry no identity: the commit author's account stands in.
+        if let Some(login) = self.accounts.login_by_email(&pipeline.author_email).await? {
+            pipeline.sender = login.clone();
+            pipeline.author = login;
+        }
         Ok(HookOutcome::Pipeline(Box::new(ParsedHook { repo, pipeline })))
     }
 }
