@@ -10,7 +10,7 @@ use anyhow::{Context, bail};
 use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use url::Url;
+use url::{Host, Url};
 
 /// The query parameter of the hook URL that names the repo (its `forge_remote_id`); `activate`
 /// adds it, and the client copies it into each notice.
@@ -73,8 +73,15 @@ fn parse_line(line: &str, repo_id: &str) -> anyhow::Result<PushNotice> {
 
 async fn post_json(url: &Url, body: &[u8]) -> anyhow::Result<()> {
     let host = url.host_str().context("the hook URL has no host")?;
-    let addrs = url.socket_addrs(|| Some(80)).with_context(|| format!("cannot resolve {host}"))?;
-    let mut stream = TcpStream::connect(&*addrs).await.with_context(|| format!("cannot connect to {url}"))?;
+    // Name resolution wants IPv6 addresses without the URL's brackets.
+    let bare_host = match url.host() {
+        Some(Host::Ipv6(addr)) => addr.to_string(),
+        _ => host.to_owned(),
+    };
+    let port = url.port_or_known_default().unwrap_or(80);
+    let mut stream = TcpStream::connect((bare_host.as_str(), port))
+        .await
+        .with_context(|| format!("cannot connect to {url}"))?;
     let target = match url.query() {
         Some(q) => format!("{}?{q}", url.path()),
         None => url.path().to_owned(),
@@ -135,6 +142,24 @@ mod tests {
         assert_eq!(err.to_string(), "the hook endpoint answered 400 Bad Request");
         assert!(check_status(b"SSH-2.0-OpenSSH\r\n").is_err());
         assert!(check_status(b"").is_err());
+    }
+
+    #[tokio::test]
+    async fn a_refusing_server_fails_the_hook_with_its_status() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/api/hook?forge_remote_id=r", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            let (mut stream, _) = listener.accept().await.unwrap();
+            let mut request = Vec::new();
+            while !request.ends_with(b"}") {
+                let mut buf = [0u8; 512];
+                let n = stream.read(&mut buf).await.unwrap();
+                request.extend_from_slice(&buf[..n]);
+            }
+            stream.write_all(b"HTTP/1.1 400 Bad Request\r\n\r\nfailure to parse hook").await.unwrap();
+        });
+        let err = notify_post_receive(&url, "aaa bbb refs/heads/main\n").await.unwrap_err();
+        assert_eq!(err.to_string(), "the hook endpoint answered 400 Bad Request");
     }
 
     #[tokio::test]
