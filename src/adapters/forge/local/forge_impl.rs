@@ -265,10 +265,16 @@ mod tests {
 
     #[test]
     fn ls_tree_output_yields_only_blobs() {
-        let listing = b"100644 blob aaa\t.woodpecker/a.yaml\0040000 tree bbb\t.woodpecker/sub\0\
-                        160000 commit ccc\t.woodpecker/mod\0100755 blob ddd\t.woodpecker/b c.yaml\0";
+        let listing = [
+            "100644 blob aaa\t.woodpecker/a.yaml",
+            "040000 tree bbb\t.woodpecker/sub",
+            "160000 commit ccc\t.woodpecker/mod",
+            "100755 blob ddd\t.woodpecker/b c.yaml",
+        ]
+        .map(|entry| format!("{entry}\0"))
+        .concat();
         assert_eq!(
-            ls_tree_blobs(listing),
+            ls_tree_blobs(listing.as_bytes()),
             [("aaa".into(), ".woodpecker/a.yaml".into()), ("ddd".into(), ".woodpecker/b c.yaml".into())]
         );
     }
