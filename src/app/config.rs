@@ -89,7 +89,8 @@ impl DatabaseConfig {
             return dir.clone();
         }
         let xdg = std::env::var_os("XDG_DATA_HOME").filter(|v| !v.is_empty()).map(PathBuf::from);
-        let home = std::env::var_os("HOME").filter(|v| !v.is_empty()).map(|h| Path::new(&h).join(".local/share"));
+        let home =
+            std::env::var_os("HOME").filter(|v| !v.is_empty()).map(|h| Path::new(&h).join(".local/share"));
         xdg.or(home).map(|base| base.join("nuthatch")).unwrap_or_else(|| PathBuf::from("nuthatch-data"))
     }
 
@@ -100,12 +101,14 @@ impl DatabaseConfig {
             return Ok(ds.clone());
         }
         if let Some(file) = &self.database_datasource_file {
-            let text = std::fs::read_to_string(file)
-                .with_context(|| format!("cannot read WOODPECKER_DATABASE_DATASOURCE_FILE {}", file.display()))?;
+            let text = std::fs::read_to_string(file).with_context(|| {
+                format!("cannot read WOODPECKER_DATABASE_DATASOURCE_FILE {}", file.display())
+            })?;
             return Ok(text.trim().to_owned());
         }
         let dir = self.data_dir();
-        std::fs::create_dir_all(&dir).with_context(|| format!("cannot create data directory {}", dir.display()))?;
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create data directory {}", dir.display()))?;
         Ok(dir.join("nuthatch.sqlite").to_string_lossy().into_owned())
     }
 }

@@ -46,10 +46,15 @@ mod tests {
 
     #[test]
     fn assignments_comments_exports_and_quotes() {
-        let text = "# comment\nWOODPECKER_HOST=http://ci\nexport A = 'x y'\nB=\"q\"\nnot an assignment\n=novalue\n";
+        let text =
+            "# comment\nWOODPECKER_HOST=http://ci\nexport A = 'x y'\nB=\"q\"\nnot an assignment\n=novalue\n";
         assert_eq!(
             parse(text),
-            [("WOODPECKER_HOST".into(), "http://ci".into()), ("A".into(), "x y".into()), ("B".into(), "q".into())]
+            [
+                ("WOODPECKER_HOST".into(), "http://ci".into()),
+                ("A".into(), "x y".into()),
+                ("B".into(), "q".into())
+            ]
         );
     }
 }
