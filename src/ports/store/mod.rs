@@ -2,11 +2,43 @@
 //! the [`Store`] supertrait that adapters implement.
 //!
 //! Implementations must be safe to share between tasks (`Send + Sync + 'static`): the server holds
-//! one store behind an `Arc` and calls it from every request concurrently.
+//! one store behind an `Arc` and calls it from every request concurrently. Every method is one
+//! unit of work: dropping its future before completion leaves the store as it was or with the
+//! whole change applied, never half of it.
+//!
+//! # Layout
+//! - [`error`](StoreError): the typed errors every method returns.
+//! - [`page`](Page): pagination with upstream's limits.
+//! - identity: [`UserStore`], [`OrgStore`], [`PermStore`].
+//! - repo: [`RepoStore`] (with redirections).
+//! - pipeline: [`PipelineStore`], [`ConfigStore`].
+//! - workflow: [`WorkflowStore`] (workflows and steps), [`LogStore`].
+//! - queue: [`AgentStore`], [`TaskStore`].
+//! - scoped: [`SecretStore`], [`RegistryStore`].
+//! - cron: [`CronStore`].
+//! - server: [`ForgeStore`], [`SettingStore`].
 
+mod cron;
 mod error;
+mod identity;
+mod page;
+mod pipeline;
+mod queue;
+mod repo;
+mod scoped;
+mod server;
+mod workflow;
 
+pub use cron::CronStore;
 pub use error::StoreError;
+pub use identity::{OrgStore, PermStore, UserStore};
+pub use page::Page;
+pub use pipeline::{ConfigStore, PipelineFilter, PipelineStore};
+pub use queue::{AgentStore, TaskStore};
+pub use repo::RepoStore;
+pub use scoped::{RegistryStore, SecretStore};
+pub use server::{ForgeStore, SettingStore};
+pub use workflow::{LogStore, WorkflowStore, WorkflowTree};
 
 /// Liveness of the store.
 #[async_trait::async_trait]
@@ -19,6 +51,42 @@ pub trait HealthStore: Send + Sync + 'static {
 }
 
 /// Everything a server needs from its store.
-pub trait Store: HealthStore {}
+pub trait Store:
+    HealthStore
+    + UserStore
+    + OrgStore
+    + PermStore
+    + RepoStore
+    + PipelineStore
+    + ConfigStore
+    + WorkflowStore
+    + LogStore
+    + AgentStore
+    + TaskStore
+    + SecretStore
+    + RegistryStore
+    + CronStore
+    + ForgeStore
+    + SettingStore
+{
+}
 
-impl<T: HealthStore> Store for T {}
+impl<T> Store for T where
+    T: HealthStore
+        + UserStore
+        + OrgStore
+        + PermStore
+        + RepoStore
+        + PipelineStore
+        + ConfigStore
+        + WorkflowStore
+        + LogStore
+        + AgentStore
+        + TaskStore
+        + SecretStore
+        + RegistryStore
+        + CronStore
+        + ForgeStore
+        + SettingStore
+{
+}

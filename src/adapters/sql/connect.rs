@@ -1,0 +1,130 @@
+//! Opening a [`SqlStore`]: parsing the datasource, building the pools (SQLite with WAL,
+//! `busy_timeout` and foreign keys on every connection), checking that the database answers,
+//! and running the embedded migrations of the backend.
+
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::Context;
+use diesel::ConnectionResult;
+use diesel_async::pooled_connection::deadpool::Pool;
+use deadpool::managed::Manager;
+use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, PoolError};
+use diesel_async::{AsyncConnection, AsyncMigrationHarness, SimpleAsyncConnection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use crate::adapters::sql::datasource::Datasource;
+use crate::adapters::sql::error::unavailable;
+use crate::adapters::sql::{Driver, Pools, SqlStore, SqliteConn, SqlitePools, checkout};
+use crate::ports::store::StoreError;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+const MYSQL_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/mysql");
+
+/// How long opening one connection may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a caller waits for a free connection.
+const CHECKOUT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Set on every SQLite connection: wait for locks instead of failing, enforce foreign keys,
+/// let readers run beside the writer.
+const SQLITE_PRAGMAS: &str =
+    "PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;";
+
+impl SqlStore {
+    /// Opens pools of up to `max_connections` connections to `datasource` and checks that the
+    /// database answers.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] with one line naming the cause when the datasource is invalid
+    /// or the database cannot be reached (e.g. `postgres: cannot connect to 127.0.0.1:5999:
+    /// Connection refused`).
+    pub async fn connect(driver: Driver, datasource: &str, max_connections: usize) -> Result<SqlStore, StoreError> {
+        let source = Datasource::parse(driver, datasource).map_err(|m| unavailable(driver, m))?;
+        let size = max_connections.max(1);
+        let pools = match driver {
+            Driver::Postgres => Pools::Postgres(build(driver, AsyncDieselConnectionManager::new(source.url()), size)?),
+            Driver::Mysql => Pools::Mysql(build(driver, AsyncDieselConnectionManager::new(source.url()), size)?),
+            Driver::Sqlite => Pools::Sqlite(sqlite_pools(source.url(), size)?),
+        };
+        let store = SqlStore { driver, target: source.target().to_owned(), pools };
+        store.select_one().await.map_err(|e| {
+            let cause = match e {
+                StoreError::Unavailable { message, .. } => message,
+                other => other.to_string(),
+            };
+            unavailable(driver, format!("cannot connect to {}: {cause}", store.target))
+        })?;
+        tracing::info!(driver = driver.name(), target = %store.target, "connected to the database");
+        Ok(store)
+    }
+
+    /// Brings the schema up to date with the migrations embedded for the backend.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when no connection can be had, [`StoreError::Unknown`] when a
+    /// migration fails.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        let result = match &self.pools {
+            Pools::Postgres(pool) => run_migrations(checkout(self.driver, pool).await?, POSTGRES_MIGRATIONS).await,
+            Pools::Mysql(pool) => run_migrations(checkout(self.driver, pool).await?, MYSQL_MIGRATIONS).await,
+            Pools::Sqlite(pools) => run_migrations(checkout(self.driver, pools.write()).await?, SQLITE_MIGRATIONS).await,
+        };
+        result.map_err(|e| StoreError::Unknown(e.context(format!("{}: migration failed", self.driver))))
+    }
+}
+
+/// A pool with the checkout and connect timeouts.
+fn build<C>(driver: Driver, manager: AsyncDieselConnectionManager<C>, size: usize) -> Result<Pool<C>, StoreError>
+where
+    AsyncDieselConnectionManager<C>: Manager<Type = C, Error = PoolError>,
+{
+    Pool::builder(manager)
+        .max_size(size)
+        .runtime(deadpool::Runtime::Tokio1)
+        .wait_timeout(Some(CHECKOUT_TIMEOUT))
+        .create_timeout(Some(CONNECT_TIMEOUT))
+        .build()
+        .map_err(|e| unavailable(driver, format!("cannot build the connection pool: {e}")))
+}
+
+/// Readers plus one writer on a file; one shared connection for `:memory:` (each connection
+/// would otherwise see its own empty database).
+fn sqlite_pools(path: &str, size: usize) -> Result<SqlitePools, StoreError> {
+    if path == ":memory:" {
+        let pool = build(Driver::Sqlite, sqlite_manager(path), 1)?;
+        return Ok(SqlitePools { read: pool.clone(), write: pool });
+    }
+    if let Some(dir) = Path::new(path).parent().filter(|d| !d.as_os_str().is_empty() && !d.is_dir()) {
+        return Err(unavailable(Driver::Sqlite, format!("cannot open {path}: directory {} does not exist", dir.display())));
+    }
+    Ok(SqlitePools {
+        read: build(Driver::Sqlite, sqlite_manager(path), size)?,
+        write: build(Driver::Sqlite, sqlite_manager(path), 1)?,
+    })
+}
+
+fn sqlite_manager(path: &str) -> AsyncDieselConnectionManager<SqliteConn> {
+    let mut config = ManagerConfig::default();
+    config.custom_setup = Box::new(|url| Box::pin(open_sqlite(url.to_owned())));
+    AsyncDieselConnectionManager::new_with_config(path, config)
+}
+
+async fn open_sqlite(path: String) -> ConnectionResult<SqliteConn> {
+    let mut conn = SqliteConn::establish(&path).await?;
+    conn.batch_execute(SQLITE_PRAGMAS).await.map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+    Ok(conn)
+}
+
+/// Runs the pending migrations on a blocking thread: the harness blocks on the runtime.
+async fn run_migrations<C>(conn: C, migrations: EmbeddedMigrations) -> anyhow::Result<()>
+where
+    C: AsyncConnection + Send + 'static,
+    AsyncMigrationHarness<C>: MigrationHarness<C::Backend>,
+{
+    tokio::task::spawn_blocking(move || {
+        AsyncMigrationHarness::new(conn).run_pending_migrations(migrations).map(drop).map_err(|e| anyhow::anyhow!(e))
+    })
+    .await
+    .context("migration task died")?
+}

@@ -1,0 +1,209 @@
+//! The store on SQL: SQLite (bundled), PostgreSQL and MySQL/MariaDB through diesel-async, with
+//! one schema and one text per query for all three.
+//!
+//! diesel-async has no async `MultiConnection`, so [`SqlStore`] holds an enum of pools and
+//! [`with_conn!`] expands the same query once per backend (each arm type-checked against its
+//! backend; the query must be built inside the macro). Every call runs under a timeout.
+//! SQLite writes go through a single-connection pool, so concurrent writers queue instead of
+//! failing with "database is locked"; reads use a pool of their own (WAL lets them run beside
+//! the writer).
+//!
+//! # Layout
+//! - [`driver`](Driver), `datasource`: driver names and datasource strings.
+//! - `connect`: opening pools, checking the connection, migrations.
+//! - `schema`, `dialect`, `json`, `error`: the schema, dialect gaps, JSON columns, error mapping.
+//! - one module per aggregate (rows, conversions and the store trait impl): `user`, `org`,
+//!   `perm`, `repo`, `pipeline`, `config`, `workflow`, `log`, `agent`, `task`, `secret`,
+//!   `registry`, `cron`, `forge`, `setting`.
+
+use std::fmt;
+use std::future::Future;
+use std::time::Duration;
+
+use diesel::SqliteConnection;
+use deadpool::managed::Manager;
+use diesel_async::pooled_connection::{AsyncDieselConnectionManager, PoolError};
+use diesel_async::pooled_connection::deadpool::{Object, Pool};
+use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
+use diesel_async::{AsyncMysqlConnection, AsyncPgConnection};
+
+use crate::adapters::sql::error::{query_error, unavailable};
+use crate::ports::store::{HealthStore, StoreError};
+
+/// Runs `$body` on a pooled connection of `$store`, bound to `$c` (a `&mut` connection) and its
+/// [`Dialect`] to `$d`, once per backend. `$mode` is `read` or `write` (SQLite writes take the
+/// single writer connection); `$entity` names the record for `NotFound`/`Conflict`. The body is
+/// async code returning `diesel::QueryResult<T>`; the whole call gets `Result<T, StoreError>`
+/// and is bounded by the query timeout.
+macro_rules! with_conn {
+    ($store:expr, $mode:ident, $entity:expr, |$c:ident, $d:pat_param| $body:expr) => {{
+        let store: &$crate::adapters::sql::SqlStore = $store;
+        let entity: &'static str = $entity;
+        store
+            .bounded(entity, async {
+                match &store.pools {
+                    $crate::adapters::sql::Pools::Postgres(pool) => {
+                        let mut conn = $crate::adapters::sql::checkout(store.driver, pool).await?;
+                        let ($c, $d) = (&mut *conn, $crate::adapters::sql::dialect::Dialect::Postgres);
+                        $crate::adapters::sql::settle(store.driver, entity, async { $body }).await
+                    }
+                    $crate::adapters::sql::Pools::Mysql(pool) => {
+                        let mut conn = $crate::adapters::sql::checkout(store.driver, pool).await?;
+                        let ($c, $d) = (&mut *conn, $crate::adapters::sql::dialect::Dialect::Mysql);
+                        $crate::adapters::sql::settle(store.driver, entity, async { $body }).await
+                    }
+                    $crate::adapters::sql::Pools::Sqlite(pools) => {
+                        let mut conn = $crate::adapters::sql::checkout(store.driver, pools.$mode()).await?;
+                        let ($c, $d) = (&mut *conn, $crate::adapters::sql::dialect::Dialect::Sqlite);
+                        $crate::adapters::sql::settle(store.driver, entity, async { $body }).await
+                    }
+                }
+            })
+            .await
+    }};
+}
+
+mod agent;
+mod config;
+mod connect;
+mod cron;
+mod datasource;
+mod dialect;
+mod driver;
+mod error;
+mod forge;
+mod json;
+mod log;
+mod org;
+mod perm;
+mod pipeline;
+mod registry;
+mod repo;
+mod schema;
+mod secret;
+mod setting;
+mod task;
+mod user;
+mod workflow;
+
+pub use driver::{Driver, UnknownDriver};
+
+/// How long one store call (connection checkout included) may take.
+const QUERY_TIMEOUT: Duration = Duration::from_secs(10);
+
+type SqliteConn = SyncConnectionWrapper<SqliteConnection>;
+
+/// The pools of the backend in use.
+enum Pools {
+    Postgres(Pool<AsyncPgConnection>),
+    Mysql(Pool<AsyncMysqlConnection>),
+    Sqlite(SqlitePools),
+}
+
+/// SQLite's readers and its single writer (the same one-connection pool for `:memory:`).
+struct SqlitePools {
+    read: Pool<SqliteConn>,
+    write: Pool<SqliteConn>,
+}
+
+impl SqlitePools {
+    fn read(&self) -> &Pool<SqliteConn> {
+        &self.read
+    }
+
+    fn write(&self) -> &Pool<SqliteConn> {
+        &self.write
+    }
+}
+
+/// The store on one SQL database; implements every store port. Cheap to share behind an `Arc`.
+pub struct SqlStore {
+    driver: Driver,
+    target: String,
+    pools: Pools,
+}
+
+impl fmt::Debug for SqlStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SqlStore").field("driver", &self.driver).field("target", &self.target).finish_non_exhaustive()
+    }
+}
+
+impl SqlStore {
+    /// The driver in use.
+    pub fn driver(&self) -> Driver {
+        self.driver
+    }
+
+    /// Runs `call` under the query timeout.
+    async fn bounded<T>(
+        &self,
+        entity: &'static str,
+        call: impl Future<Output = Result<T, StoreError>>,
+    ) -> Result<T, StoreError> {
+        tokio::time::timeout(QUERY_TIMEOUT, call).await.unwrap_or_else(|_| {
+            Err(unavailable(self.driver, format!("{entity} query timed out after {}s", QUERY_TIMEOUT.as_secs())))
+        })
+    }
+
+    /// `SELECT 1`.
+    async fn select_one(&self) -> Result<(), StoreError> {
+        use diesel_async::RunQueryDsl;
+        with_conn!(self, read, "connection", |c, _| diesel::sql_query("SELECT 1").execute(c).await.map(drop))
+    }
+}
+
+/// A connection from `pool`; failures to get one mean the database is unavailable.
+async fn checkout<C>(driver: Driver, pool: &Pool<C>) -> Result<Object<C>, StoreError>
+where
+    AsyncDieselConnectionManager<C>: Manager<Type = C, Error = PoolError>,
+{
+    pool.get().await.map_err(|e| match e {
+        deadpool::managed::PoolError::Timeout(_) => unavailable(driver, "timed out waiting for a connection"),
+        deadpool::managed::PoolError::Backend(e) => unavailable(driver, e.to_string()),
+        other => unavailable(driver, other.to_string()),
+    })
+}
+
+/// Awaits a query body and maps its diesel error; the bound fixes the body's error type.
+async fn settle<T>(
+    driver: Driver,
+    entity: &'static str,
+    body: impl Future<Output = diesel::QueryResult<T>>,
+) -> Result<T, StoreError> {
+    body.await.map_err(|e| query_error(driver, entity, e))
+}
+
+/// Turns "no row was affected" into `NotFound`, for updates and deletes by key.
+fn found(affected: usize) -> diesel::QueryResult<()> {
+    if affected == 0 { Err(diesel::result::Error::NotFound) } else { Ok(()) }
+}
+
+/// Runs `attempt` again once if it lost a race on a unique key (update-or-insert patterns).
+async fn retry_on_conflict<T, F, Fut>(mut attempt: F) -> Result<T, StoreError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, StoreError>>,
+{
+    match attempt().await {
+        Err(StoreError::Conflict(_)) => attempt().await,
+        other => other,
+    }
+}
+
+/// The current unix time in seconds.
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+#[async_trait::async_trait]
+impl HealthStore for SqlStore {
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.select_one().await.map_err(|e| match e {
+            StoreError::Unavailable { .. } => e,
+            other => unavailable(self.driver, other.to_string()),
+        })
+    }
+}
