@@ -102,7 +102,7 @@ CREATE TABLE pipelines (
     finished BIGINT NOT NULL,
     deploy_to TEXT NOT NULL,
     deploy_task TEXT NOT NULL,
-    commit VARCHAR(255) NOT NULL,
+    `commit` VARCHAR(255) NOT NULL,
     branch VARCHAR(255) NOT NULL,
     git_ref VARCHAR(255) NOT NULL,
     refspec TEXT NOT NULL,

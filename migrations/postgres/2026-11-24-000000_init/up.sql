@@ -101,7 +101,7 @@ CREATE TABLE pipelines (
     finished BIGINT NOT NULL,
     deploy_to TEXT NOT NULL,
     deploy_task TEXT NOT NULL,
-    commit TEXT NOT NULL,
+    "commit" TEXT NOT NULL,
     branch TEXT NOT NULL,
     git_ref TEXT NOT NULL,
     refspec TEXT NOT NULL,

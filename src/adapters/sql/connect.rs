@@ -48,13 +48,17 @@ impl SqlStore {
             Driver::Sqlite => Pools::Sqlite(sqlite_pools(source.url(), size)?),
         };
         let store = SqlStore { driver, target: source.target().to_owned(), pools };
-        store.select_one().await.map_err(|e| {
+        if let Err(e) = store.select_one().await {
             let cause = match e {
                 StoreError::Unavailable { message, .. } => message,
                 other => other.to_string(),
             };
-            unavailable(driver, format!("cannot connect to {}: {cause}", store.target))
-        })?;
+            let cause = match driver {
+                Driver::Sqlite => cause,
+                Driver::Postgres | Driver::Mysql => network_cause(&store.target).await.unwrap_or(cause),
+            };
+            return Err(unavailable(driver, format!("cannot connect to {}: {cause}", store.target)));
+        }
         tracing::info!(driver = driver.name(), target = %store.target, "connected to the database");
         Ok(store)
     }
@@ -71,6 +75,16 @@ impl SqlStore {
             Pools::Sqlite(pools) => run_migrations(checkout(self.driver, pools.write()).await?, SQLITE_MIGRATIONS).await,
         };
         result.map_err(|e| StoreError::Unknown(e.context(format!("{}: migration failed", self.driver))))
+    }
+}
+
+/// Why `host:port` cannot be reached over TCP, if it cannot: the drivers' own messages often
+/// drop the cause ("error connecting to server").
+async fn network_cause(target: &str) -> Option<String> {
+    match tokio::time::timeout(CONNECT_TIMEOUT, tokio::net::TcpStream::connect(target)).await {
+        Ok(Ok(_)) => None,
+        Ok(Err(e)) => Some(e.to_string()),
+        Err(_) => Some(format!("no answer within {}s", CONNECT_TIMEOUT.as_secs())),
     }
 }
 

@@ -1,0 +1,16 @@
+//! The store contract: behaviours every store adapter must show, each an `async fn` taking the
+//! store, run unchanged against every backend by `tests/store.rs`.
+//!
+//! # Layout
+//! - [`db`]: a fresh database per test, dropped afterwards.
+//! - [`fixtures`]: builders of valid records.
+//! - [`identity`], [`repo`], [`pipeline`], [`workflow`], [`resources`], [`server`]: the behaviours.
+
+pub mod db;
+pub mod fixtures;
+pub mod identity;
+pub mod pipeline;
+pub mod repo;
+pub mod resources;
+pub mod server;
+pub mod workflow;
