@@ -5,10 +5,14 @@
 //! - [`config`], [`dotenv`]: settings from flags, the environment and `.env`.
 //! - [`telemetry`]: logging.
 //! - [`store`]: choosing and opening the store adapter.
-//! - [`server`]: the server process.
+//! - [`server`]: the server process; [`ping`]: its health check from outside.
 //! - [`version`]: the version reported to clients.
 
+pub mod cli;
 pub mod config;
 pub mod dotenv;
+pub mod ping;
+pub mod server;
+pub mod store;
 pub mod telemetry;
 pub mod version;

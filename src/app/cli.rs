@@ -1,0 +1,85 @@
+//! The `nuthatch` command line: one binary, one subcommand per role.
+
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::adapters::forge::local::hook_client;
+use crate::app::config::{DatabaseConfig, LogConfig, ServerConfig};
+use crate::app::{ping, server, store, telemetry};
+
+/// A CI server that speaks Woodpecker CI's API, agent protocol and pipeline YAML.
+#[derive(Debug, Parser)]
+#[command(name = "nuthatch", version, about)]
+pub struct Cli {
+    /// What to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the CI server.
+    Server(ServerConfig),
+    /// Bring the database schema up to date and exit.
+    Migrate(MigrateArgs),
+    /// Check that a server on this machine is healthy (exit 0) or not (exit 1).
+    Ping(PingArgs),
+    /// Notify the server of a push (run by the local forge's git post-receive hook; reads git's
+    /// `<old> <new> <ref>` lines on stdin).
+    #[command(hide = true)]
+    LocalHook(LocalHookArgs),
+}
+
+/// Settings of `nuthatch local-hook`.
+#[derive(Debug, Args)]
+pub struct LocalHookArgs {
+    /// The hook URL the forge registered, with its token.
+    #[arg(long)]
+    pub url: String,
+}
+
+/// Settings of `nuthatch ping`.
+#[derive(Debug, Args)]
+pub struct PingArgs {
+    /// The server's listen address.
+    #[arg(long, env = "WOODPECKER_SERVER_ADDR", default_value = ":8000")]
+    pub server_addr: String,
+}
+
+/// Settings of `nuthatch migrate`.
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// Database settings.
+    #[command(flatten)]
+    pub database: DatabaseConfig,
+    /// Logging settings.
+    #[command(flatten)]
+    pub log: LogConfig,
+}
+
+impl Cli {
+    /// Runs the chosen subcommand to completion.
+    pub async fn run(self) -> anyhow::Result<()> {
+        match self.command {
+            Command::Server(config) => {
+                telemetry::init(&config.log);
+                let app = server::Application::build(&config).await?;
+                app.run_until_stopped(server::shutdown_signal()).await
+            }
+            Command::Migrate(args) => {
+                telemetry::init(&args.log);
+                store::open(&args.database).await?;
+                tracing::info!("database schema is up to date");
+                Ok(())
+            }
+            Command::Ping(args) => ping::ping(&args.server_addr, Duration::from_secs(5)).await,
+            Command::LocalHook(args) => {
+                let mut input = String::new();
+                tokio::io::AsyncReadExt::read_to_string(&mut tokio::io::stdin(), &mut input).await?;
+                hook_client::notify_post_receive(&args.url, &input).await
+            }
+        }
+    }
+}

@@ -1,0 +1,79 @@
+//! The server process: opens the store, binds the listener, serves HTTP until told to stop.
+
+use std::future::Future;
+use std::net::SocketAddr;
+
+use anyhow::Context;
+use poem::Server;
+use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
+
+use crate::adapters::http::{self, AppState};
+use crate::app::config::ServerConfig;
+use crate::app::store;
+
+/// A server that is ready to serve: store open and migrated, port bound.
+pub struct Application {
+    acceptor: TcpAcceptor,
+    local_addr: SocketAddr,
+    state: AppState,
+}
+
+impl Application {
+    /// Opens the store and binds the listen address.
+    ///
+    /// # Errors
+    /// Fails with a one-line cause when the configuration is invalid, the database cannot be
+    /// reached or migrated, or the address cannot be bound.
+    pub async fn build(config: &ServerConfig) -> anyhow::Result<Self> {
+        config.validate()?;
+        let store = store::open(&config.database).await?;
+        let addr = config.listen_addr()?;
+        let acceptor = TcpListener::bind(addr)
+            .into_acceptor()
+            .await
+            .with_context(|| format!("cannot listen on {addr}"))?;
+        let local_addr = acceptor
+            .local_addr()
+            .first()
+            .and_then(|a| a.as_socket_addr().copied())
+            .context("listener has no socket address")?;
+        Ok(Self { acceptor, local_addr, state: AppState { store } })
+    }
+
+    /// The bound address (useful with port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// Serves until `shutdown` completes, then finishes in-flight requests and returns.
+    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send) -> anyhow::Result<()> {
+        tracing::info!(addr = %self.local_addr, "nuthatch server listening");
+        Server::new_with_acceptor(self.acceptor)
+            .run_with_graceful_shutdown(http::routes(self.state), shutdown, None)
+            .await
+            .context("http server failed")
+    }
+}
+
+/// Completes on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down");
+}
