@@ -96,7 +96,10 @@ mod connection {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_sqlite_file_in_a_missing_directory_is_unavailable() {
         let message = unavailable(Driver::Sqlite, "/nonexistent-dir/nuthatch.sqlite").await;
-        assert_eq!(message, "sqlite3: cannot open /nonexistent-dir/nuthatch.sqlite: directory /nonexistent-dir does not exist");
+        assert_eq!(
+            message,
+            "sqlite3: cannot open /nonexistent-dir/nuthatch.sqlite: directory /nonexistent-dir does not exist"
+        );
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

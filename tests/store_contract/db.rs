@@ -41,12 +41,17 @@ impl TestDb {
 
     /// A new database on the PostgreSQL server.
     pub async fn postgres() -> TestDb {
-        Self::on_server(Driver::Postgres, std::env::var("NUTHATCH_TEST_POSTGRES").unwrap_or(DEFAULT_POSTGRES.into())).await
+        Self::on_server(
+            Driver::Postgres,
+            std::env::var("NUTHATCH_TEST_POSTGRES").unwrap_or(DEFAULT_POSTGRES.into()),
+        )
+        .await
     }
 
     /// A new database on the MySQL/MariaDB server.
     pub async fn mysql() -> TestDb {
-        Self::on_server(Driver::Mysql, std::env::var("NUTHATCH_TEST_MYSQL").unwrap_or(DEFAULT_MYSQL.into())).await
+        Self::on_server(Driver::Mysql, std::env::var("NUTHATCH_TEST_MYSQL").unwrap_or(DEFAULT_MYSQL.into()))
+            .await
     }
 
     async fn on_server(driver: Driver, admin_url: String) -> TestDb {

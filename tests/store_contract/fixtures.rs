@@ -58,7 +58,10 @@ pub fn tree(pipeline_id: i64, pid: i32, uuids: &[&str]) -> WorkflowTree {
             ..Step::default()
         })
         .collect();
-    WorkflowTree { workflow: Workflow { pipeline_id, pid, name: format!("wf-{pid}"), ..Workflow::default() }, steps }
+    WorkflowTree {
+        workflow: Workflow { pipeline_id, pid, name: format!("wf-{pid}"), ..Workflow::default() },
+        steps,
+    }
 }
 
 /// Stores one workflow with one step of this uuid and returns the step.

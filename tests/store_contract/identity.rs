@@ -51,7 +51,10 @@ pub async fn users_are_listed_by_login_fifty_per_page_at_most(store: &SqlStore) 
     let logins: Vec<_> = first.iter().map(|u| u.login.clone()).collect();
     assert_eq!(logins, (0..50).map(|n| format!("user{n:02}")).collect::<Vec<_>>());
     let second = store.list_users(Page::new(2, 50)).await.unwrap();
-    assert_eq!(second.iter().map(|u| u.login.as_str()).collect::<Vec<_>>(), ["user50", "user51", "user52", "user53", "user54"]);
+    assert_eq!(
+        second.iter().map(|u| u.login.as_str()).collect::<Vec<_>>(),
+        ["user50", "user51", "user52", "user53", "user54"]
+    );
     let small = store.list_users(Page::new(0, 3)).await.unwrap();
     assert_eq!(small.iter().map(|u| u.login.as_str()).collect::<Vec<_>>(), ["user00", "user01", "user02"]);
     assert!(store.list_users(Page::new(3, 50)).await.unwrap().is_empty());
@@ -59,7 +62,10 @@ pub async fn users_are_listed_by_login_fifty_per_page_at_most(store: &SqlStore) 
 
 pub async fn orgs_are_unique_per_forge_ignoring_case_and_listed_by_id(store: &SqlStore) {
     let acme = store.create_org(&Org { forge_id: 1, name: "Acme".into(), ..Org::default() }).await.unwrap();
-    let zeta = store.create_org(&Org { forge_id: 1, name: "zeta".into(), is_user: true, ..Org::default() }).await.unwrap();
+    let zeta = store
+        .create_org(&Org { forge_id: 1, name: "zeta".into(), is_user: true, ..Org::default() })
+        .await
+        .unwrap();
     assert_eq!(store.find_org_by_name(1, "ACME").await.unwrap(), acme);
     assert!(matches!(store.find_org_by_name(2, "acme").await, Err(StoreError::NotFound(_))));
     let clash = store.create_org(&Org { forge_id: 1, name: "acme".into(), ..Org::default() }).await;
@@ -87,7 +93,10 @@ pub async fn perms_are_replaced_and_list_the_users_repos_by_full_name(store: &Sq
     store.set_perm(&admin).await.unwrap();
     assert_eq!(store.get_perm(user.id, beta.id).await.unwrap(), admin);
 
-    store.set_perm(&Perm { user_id: user.id, repo_id: alpha.id, push: true, ..Perm::default() }).await.unwrap();
+    store
+        .set_perm(&Perm { user_id: user.id, repo_id: alpha.id, push: true, ..Perm::default() })
+        .await
+        .unwrap();
     store.set_perm(&Perm { user_id: user.id, repo_id: hidden.id, ..Perm::default() }).await.unwrap();
     let listed = store.list_user_repos(user.id, Page::default()).await.unwrap();
     let names: Vec<_> = listed.iter().map(|(r, _)| r.full_name.as_str()).collect();

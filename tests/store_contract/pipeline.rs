@@ -35,7 +35,12 @@ pub async fn pipelines_round_trip_every_field(store: &SqlStore) {
         event: WebhookEvent::PullRequest,
         event_reason: vec!["opened".into()],
         status: Status::Blocked,
-        errors: vec![PipelineError { kind: "linter".into(), message: "bad".into(), is_warning: true, data: serde_json::json!({"file": ".ci.yaml"}) }],
+        errors: vec![PipelineError {
+            kind: "linter".into(),
+            message: "bad".into(),
+            is_warning: true,
+            data: serde_json::json!({"file": ".ci.yaml"}),
+        }],
         created: 1_000,
         updated: 1_001,
         started: 1_002,
@@ -74,10 +79,14 @@ pub async fn pipelines_round_trip_every_field(store: &SqlStore) {
     assert_eq!(store.get_pipeline(created.id).await.unwrap(), created);
     assert_eq!(store.find_pipeline_by_number(repo.id, 1).await.unwrap(), created);
 
-    let finished = Pipeline { status: Status::Success, finished: 2_000, cancel_info: None, ..created.clone() };
+    let finished =
+        Pipeline { status: Status::Success, finished: 2_000, cancel_info: None, ..created.clone() };
     store.update_pipeline(&finished).await.unwrap();
     assert_eq!(store.get_pipeline(created.id).await.unwrap(), finished);
-    assert!(matches!(store.update_pipeline(&Pipeline { id: 888_888, ..finished }).await, Err(StoreError::NotFound(_))));
+    assert!(matches!(
+        store.update_pipeline(&Pipeline { id: 888_888, ..finished }).await,
+        Err(StoreError::NotFound(_))
+    ));
 }
 
 pub async fn the_store_stamps_created_when_it_is_missing(store: &SqlStore) {
@@ -96,17 +105,31 @@ pub async fn pipelines_are_listed_newest_first_and_filtered(store: &SqlStore) {
         ("main", WebhookEvent::Tag, Status::Running, 400, "refs/tags/v1"),
     ];
     for (branch, event, status, created, git_ref) in specs {
-        let p = Pipeline { branch: branch.into(), event, status, created, git_ref: git_ref.into(), ..pipeline(repo.id) };
+        let p = Pipeline {
+            branch: branch.into(),
+            event,
+            status,
+            created,
+            git_ref: git_ref.into(),
+            ..pipeline(repo.id)
+        };
         store.create_pipeline(&p).await.unwrap();
     }
     let numbers = |filter: PipelineFilter, page: Page| async move {
-        store.list_pipelines(repo.id, &filter, page).await.unwrap().into_iter().map(|p| p.number).collect::<Vec<_>>()
+        store
+            .list_pipelines(repo.id, &filter, page)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|p| p.number)
+            .collect::<Vec<_>>()
     };
     assert_eq!(numbers(PipelineFilter::default(), Page::default()).await, [4, 3, 2, 1]);
     assert_eq!(numbers(PipelineFilter::default(), Page::new(2, 3)).await, [1]);
     let on_main = PipelineFilter { branch: Some("main".into()), ..PipelineFilter::default() };
     assert_eq!(numbers(on_main, Page::default()).await, [4, 3, 1]);
-    let pushes_and_tags = PipelineFilter { events: vec![WebhookEvent::Push, WebhookEvent::Tag], ..PipelineFilter::default() };
+    let pushes_and_tags =
+        PipelineFilter { events: vec![WebhookEvent::Push, WebhookEvent::Tag], ..PipelineFilter::default() };
     assert_eq!(numbers(pushes_and_tags, Page::default()).await, [4, 2, 1]);
     let successes = PipelineFilter { status: Some(Status::Success), ..PipelineFilter::default() };
     assert_eq!(numbers(successes, Page::default()).await, [3, 1]);
@@ -120,7 +143,12 @@ pub async fn pipelines_are_listed_newest_first_and_filtered(store: &SqlStore) {
 
 pub async fn latest_is_the_highest_push_on_the_branch(store: &SqlStore) {
     let repo = create_repo(store, "a/b").await;
-    for (branch, event) in [("main", WebhookEvent::Push), ("main", WebhookEvent::Push), ("dev", WebhookEvent::Push), ("main", WebhookEvent::Tag)] {
+    for (branch, event) in [
+        ("main", WebhookEvent::Push),
+        ("main", WebhookEvent::Push),
+        ("dev", WebhookEvent::Push),
+        ("main", WebhookEvent::Tag),
+    ] {
         store.create_pipeline(&Pipeline { branch: branch.into(), event, ..pipeline(repo.id) }).await.unwrap();
     }
     assert_eq!(store.latest_pipeline(repo.id, "main").await.unwrap().number, 2);
@@ -132,7 +160,13 @@ pub async fn deleting_the_newest_pipeline_frees_its_number_and_orphan_configs(st
     let repo = create_repo(store, "a/b").await;
     let first = create_pipeline(store, repo.id).await;
     let second = create_pipeline(store, repo.id).await;
-    let config = |name: &str| Config { repo_id: repo.id, hash: format!("hash-{name}"), name: name.into(), data: name.as_bytes().to_vec(), ..Config::default() };
+    let config = |name: &str| Config {
+        repo_id: repo.id,
+        hash: format!("hash-{name}"),
+        name: name.into(),
+        data: name.as_bytes().to_vec(),
+        ..Config::default()
+    };
     store.link_configs(first.id, &[config("shared")]).await.unwrap();
     let linked = store.link_configs(second.id, &[config("shared"), config("own")]).await.unwrap();
 

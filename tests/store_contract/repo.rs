@@ -11,8 +11,8 @@ use nuthatch::domain::repo::{ApprovalMode, Redirection, Repo, Trusted, Visibilit
 use nuthatch::domain::secret::{Scope, Secret};
 use nuthatch::domain::task::Task;
 use nuthatch::ports::store::{
-    ConfigStore, CronStore, LogStore, Page, PermStore, PipelineStore, RegistryStore, RepoStore, SecretStore, StoreError,
-    TaskStore, WorkflowStore,
+    ConfigStore, CronStore, LogStore, Page, PermStore, PipelineStore, RegistryStore, RepoStore, SecretStore,
+    StoreError, TaskStore, WorkflowStore,
 };
 
 use crate::store_contract::fixtures::{create_pipeline, create_repo, create_step, create_user, repo};
@@ -60,7 +60,14 @@ pub async fn repos_are_found_by_full_name_ignoring_case_and_through_redirections
     assert_eq!(store.find_repo_by_full_name("octo/hello-world").await.unwrap().id, created.id);
     assert_eq!(store.find_repo_by_full_name("OCTO/HELLO-WORLD").await.unwrap().id, created.id);
 
-    store.create_redirection(&Redirection { repo_id: created.id, full_name: "Old/Name".into(), ..Redirection::default() }).await.unwrap();
+    store
+        .create_redirection(&Redirection {
+            repo_id: created.id,
+            full_name: "Old/Name".into(),
+            ..Redirection::default()
+        })
+        .await
+        .unwrap();
     assert_eq!(store.find_repo_by_full_name("old/name").await.unwrap().id, created.id);
     let again = Redirection { repo_id: created.id, full_name: "OLD/NAME".into(), ..Redirection::default() };
     assert!(matches!(store.create_redirection(&again).await, Err(StoreError::Conflict(_))));
@@ -80,14 +87,20 @@ pub async fn repos_are_listed_by_full_name(store: &SqlStore) {
     let inactive = create_repo(store, "a/inactive").await;
     store.update_repo(&Repo { active: false, ..inactive }).await.unwrap();
     let names = |repos: Vec<Repo>| repos.into_iter().map(|r| r.full_name).collect::<Vec<_>>();
-    assert_eq!(names(store.list_repos(false, Page::default()).await.unwrap()), ["a/inactive", "a/y", "a/z", "b/x"]);
+    assert_eq!(
+        names(store.list_repos(false, Page::default()).await.unwrap()),
+        ["a/inactive", "a/y", "a/z", "b/x"]
+    );
     assert_eq!(names(store.list_repos(true, Page::new(1, 2)).await.unwrap()), ["a/y", "a/z"]);
     assert_eq!(names(store.list_repos(true, Page::new(2, 2)).await.unwrap()), ["b/x"]);
 }
 
 pub async fn missing_repos_are_not_found(store: &SqlStore) {
     assert!(matches!(store.get_repo(424_242).await, Err(StoreError::NotFound(_))));
-    assert!(matches!(store.update_repo(&Repo { id: 424_242, ..repo("a/b") }).await, Err(StoreError::NotFound(_))));
+    assert!(matches!(
+        store.update_repo(&Repo { id: 424_242, ..repo("a/b") }).await,
+        Err(StoreError::NotFound(_))
+    ));
     assert!(matches!(store.delete_repo(424_242).await, Err(StoreError::NotFound(_))));
 }
 
@@ -102,32 +115,85 @@ pub async fn deleting_a_repo_removes_everything_it_owns(store: &SqlStore) {
         owned.push((pipeline.id, step.id));
         let line = LogEntry { step_id: step.id, data: b"hello".to_vec(), ..LogEntry::default() };
         store.append_logs(&[line]).await.unwrap();
-        let config = Config { repo_id: r.id, hash: "h".into(), name: ".woodpecker.yaml".into(), data: b"steps: []".to_vec(), ..Config::default() };
+        let config = Config {
+            repo_id: r.id,
+            hash: "h".into(),
+            name: ".woodpecker.yaml".into(),
+            data: b"steps: []".to_vec(),
+            ..Config::default()
+        };
         store.link_configs(pipeline.id, &[config]).await.unwrap();
-        let secret = Secret { repo_id: r.id, name: "token".into(), value: "v".into(), events: vec![WebhookEvent::Push], ..Secret::default() };
+        let secret = Secret {
+            repo_id: r.id,
+            name: "token".into(),
+            value: "v".into(),
+            events: vec![WebhookEvent::Push],
+            ..Secret::default()
+        };
         store.create_secret(&secret).await.unwrap();
-        let registry = Registry { repo_id: r.id, address: "docker.io".into(), username: "u".into(), password: "p".into(), ..Registry::default() };
+        let registry = Registry {
+            repo_id: r.id,
+            address: "docker.io".into(),
+            username: "u".into(),
+            password: "p".into(),
+            ..Registry::default()
+        };
         store.create_registry(&registry).await.unwrap();
-        store.create_cron(&Cron { repo_id: r.id, name: "nightly".into(), schedule: "@daily".into(), ..Cron::default() }).await.unwrap();
-        store.set_perm(&Perm { user_id: user.id, repo_id: r.id, pull: true, ..Perm::default() }).await.unwrap();
-        store.create_redirection(&Redirection { repo_id: r.id, full_name: format!("old/{}", r.id), ..Redirection::default() }).await.unwrap();
-        store.insert_task(&Task { id: format!("task-{}", r.id), repo_id: r.id, pipeline_id: pipeline.id, ..Task::default() }).await.unwrap();
+        store
+            .create_cron(&Cron {
+                repo_id: r.id,
+                name: "nightly".into(),
+                schedule: "@daily".into(),
+                ..Cron::default()
+            })
+            .await
+            .unwrap();
+        store
+            .set_perm(&Perm { user_id: user.id, repo_id: r.id, pull: true, ..Perm::default() })
+            .await
+            .unwrap();
+        store
+            .create_redirection(&Redirection {
+                repo_id: r.id,
+                full_name: format!("old/{}", r.id),
+                ..Redirection::default()
+            })
+            .await
+            .unwrap();
+        store
+            .insert_task(&Task {
+                id: format!("task-{}", r.id),
+                repo_id: r.id,
+                pipeline_id: pipeline.id,
+                ..Task::default()
+            })
+            .await
+            .unwrap();
     }
 
     store.delete_repo(doomed.id).await.unwrap();
 
     assert!(matches!(store.get_repo(doomed.id).await, Err(StoreError::NotFound(_))));
     assert!(matches!(store.find_pipeline_by_number(doomed.id, 1).await, Err(StoreError::NotFound(_))));
-    assert!(matches!(store.find_step_by_uuid(&format!("uuid-{}", doomed.id)).await, Err(StoreError::NotFound(_))));
+    assert!(matches!(
+        store.find_step_by_uuid(&format!("uuid-{}", doomed.id)).await,
+        Err(StoreError::NotFound(_))
+    ));
     let (doomed_pipeline, doomed_step) = owned[0];
     assert!(store.list_workflows(doomed_pipeline).await.unwrap().is_empty());
     assert!(store.list_logs(doomed_step).await.unwrap().is_empty());
     assert!(store.pipeline_configs(doomed_pipeline).await.unwrap().is_empty());
     assert!(matches!(store.find_secret(Scope::Repo(doomed.id), "token").await, Err(StoreError::NotFound(_))));
-    assert!(matches!(store.find_registry(Scope::Repo(doomed.id), "docker.io").await, Err(StoreError::NotFound(_))));
+    assert!(matches!(
+        store.find_registry(Scope::Repo(doomed.id), "docker.io").await,
+        Err(StoreError::NotFound(_))
+    ));
     assert!(store.list_crons(doomed.id, Page::default()).await.unwrap().is_empty());
     assert!(matches!(store.get_perm(user.id, doomed.id).await, Err(StoreError::NotFound(_))));
-    assert!(matches!(store.find_repo_by_full_name(&format!("old/{}", doomed.id)).await, Err(StoreError::NotFound(_))));
+    assert!(matches!(
+        store.find_repo_by_full_name(&format!("old/{}", doomed.id)).await,
+        Err(StoreError::NotFound(_))
+    ));
     let tasks = store.list_tasks().await.unwrap();
     assert_eq!(tasks.iter().map(|t| t.repo_id).collect::<Vec<_>>(), [kept.id]);
 

@@ -14,7 +14,14 @@ use crate::store_contract::fixtures::create_repo;
 
 fn secret(scope: Scope, name: &str) -> Secret {
     let (org_id, repo_id) = scope.ids();
-    Secret { org_id, repo_id, name: name.into(), value: "v".into(), events: vec![WebhookEvent::Push], ..Secret::default() }
+    Secret {
+        org_id,
+        repo_id,
+        name: name.into(),
+        value: "v".into(),
+        events: vec![WebhookEvent::Push],
+        ..Secret::default()
+    }
 }
 
 pub async fn secrets_are_unique_by_name_within_their_scope(store: &SqlStore) {
@@ -40,7 +47,13 @@ pub async fn secrets_round_trip_and_are_listed_by_name(store: &SqlStore) {
     let created = store.create_secret(&full).await.unwrap();
     store.create_secret(&secret(Scope::Org(1), "aa")).await.unwrap();
     store.create_secret(&secret(Scope::Org(2), "mm")).await.unwrap();
-    let names: Vec<_> = store.list_secrets(Scope::Org(1), Page::default()).await.unwrap().into_iter().map(|s| s.name).collect();
+    let names: Vec<_> = store
+        .list_secrets(Scope::Org(1), Page::default())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.name)
+        .collect();
     assert_eq!(names, ["aa", "zz"]);
     assert_eq!(store.find_secret(Scope::Org(1), "zz").await.unwrap(), created);
 
@@ -55,7 +68,14 @@ pub async fn secrets_round_trip_and_are_listed_by_name(store: &SqlStore) {
 pub async fn registries_are_unique_by_address_within_their_scope_and_listed_by_id(store: &SqlStore) {
     let registry = |scope: Scope, address: &str| {
         let (org_id, repo_id) = scope.ids();
-        Registry { org_id, repo_id, address: address.into(), username: "u".into(), password: "p".into(), ..Registry::default() }
+        Registry {
+            org_id,
+            repo_id,
+            address: address.into(),
+            username: "u".into(),
+            password: "p".into(),
+            ..Registry::default()
+        }
     };
     let zeta = store.create_registry(&registry(Scope::Global, "zeta.io")).await.unwrap();
     let alpha = store.create_registry(&registry(Scope::Global, "alpha.io")).await.unwrap();
@@ -63,7 +83,13 @@ pub async fn registries_are_unique_by_address_within_their_scope_and_listed_by_i
     let clash = store.create_registry(&registry(Scope::Global, "alpha.io")).await;
     assert!(matches!(clash, Err(StoreError::Conflict(_))));
 
-    let ids: Vec<_> = store.list_registries(Scope::Global, Page::default()).await.unwrap().into_iter().map(|r| r.id).collect();
+    let ids: Vec<_> = store
+        .list_registries(Scope::Global, Page::default())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
     assert_eq!(ids, [zeta.id, alpha.id]);
     let changed = Registry { password: "rotated".into(), readonly: true, ..alpha.clone() };
     store.update_registry(&changed).await.unwrap();
@@ -79,14 +105,22 @@ fn cron(repo_id: i64, name: &str, next_exec: i64) -> Cron {
 pub async fn crons_are_unique_per_repo_and_listed_by_name(store: &SqlStore) {
     let repo = create_repo(store, "a/b").await;
     let other = create_repo(store, "a/c").await;
-    let full = Cron { branch: "dev".into(), timezone: "Europe/Berlin".into(), variables: BTreeMap::from([("A".into(), "1".into())]), created: 5, creator_id: 2, ..cron(repo.id, "weekly", 10) };
+    let full = Cron {
+        branch: "dev".into(),
+        timezone: "Europe/Berlin".into(),
+        variables: BTreeMap::from([("A".into(), "1".into())]),
+        created: 5,
+        creator_id: 2,
+        ..cron(repo.id, "weekly", 10)
+    };
     let weekly = store.create_cron(&full).await.unwrap();
     store.create_cron(&cron(repo.id, "daily", 10)).await.unwrap();
     store.create_cron(&cron(other.id, "weekly", 10)).await.unwrap();
     assert!(matches!(store.create_cron(&cron(repo.id, "weekly", 1)).await, Err(StoreError::Conflict(_))));
     assert!(matches!(store.create_cron(&cron(999_999, "x", 1)).await, Err(StoreError::NotFound(_))));
 
-    let names: Vec<_> = store.list_crons(repo.id, Page::default()).await.unwrap().into_iter().map(|c| c.name).collect();
+    let names: Vec<_> =
+        store.list_crons(repo.id, Page::default()).await.unwrap().into_iter().map(|c| c.name).collect();
     assert_eq!(names, ["daily", "weekly"]);
     assert_eq!(store.get_cron(repo.id, weekly.id).await.unwrap(), weekly);
     assert!(matches!(store.get_cron(other.id, weekly.id).await, Err(StoreError::NotFound(_))));

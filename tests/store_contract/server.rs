@@ -8,14 +8,21 @@ use nuthatch::domain::agent::Agent;
 use nuthatch::domain::forge::{Forge, ForgeType};
 use nuthatch::domain::status::Status;
 use nuthatch::domain::task::Task;
-use nuthatch::ports::store::{AgentStore, ForgeStore, HealthStore, Page, SettingStore, StoreError, TaskStore};
+use nuthatch::ports::store::{
+    AgentStore, ForgeStore, HealthStore, Page, SettingStore, StoreError, TaskStore,
+};
 
 pub async fn the_store_answers_pings(store: &SqlStore) {
     store.ping().await.unwrap();
 }
 
 pub async fn agents_have_unique_tokens_and_are_listed_by_id(store: &SqlStore) {
-    let agent = |name: &str, token: &str, org_id: i64| Agent { name: name.into(), token: token.into(), org_id, ..Agent::default() };
+    let agent = |name: &str, token: &str, org_id: i64| Agent {
+        name: name.into(),
+        token: token.into(),
+        org_id,
+        ..Agent::default()
+    };
     let full = Agent {
         created: 1,
         updated: 2,
@@ -106,7 +113,9 @@ pub async fn server_settings_are_upserted(store: &SqlStore) {
     store.set_setting("jwt-secret", "two").await.unwrap();
     assert_eq!(store.get_setting("jwt-secret").await.unwrap(), "two");
 
-    let racing = join_all((0..8).map(|n| store.set_setting("fresh-key", if n % 2 == 0 { "even" } else { "odd" }))).await;
+    let racing =
+        join_all((0..8).map(|n| store.set_setting("fresh-key", if n % 2 == 0 { "even" } else { "odd" })))
+            .await;
     assert!(racing.iter().all(Result::is_ok), "{racing:?}");
     assert!(["even", "odd"].contains(&store.get_setting("fresh-key").await.unwrap().as_str()));
 }

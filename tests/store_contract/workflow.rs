@@ -23,10 +23,23 @@ pub async fn workflow_trees_round_trip_and_steps_are_found_by_uuid(store: &SqlSt
     let step = store.find_step_by_uuid("u-3").await.unwrap();
     assert_eq!(step, created[1].steps[0]);
     assert_eq!(store.get_step(step.id).await.unwrap(), step);
-    let done = Step { state: Status::Failure, exit_code: 2, started: 10, finished: 20, error: "boom".into(), ..step };
+    let done = Step {
+        state: Status::Failure,
+        exit_code: 2,
+        started: 10,
+        finished: 20,
+        error: "boom".into(),
+        ..step
+    };
     store.update_step(&done).await.unwrap();
     assert_eq!(store.get_step(done.id).await.unwrap(), done);
-    let running = Workflow { state: Status::Running, agent_id: 9, started: 10, platform: "linux/amd64".into(), ..created[0].workflow.clone() };
+    let running = Workflow {
+        state: Status::Running,
+        agent_id: 9,
+        started: 10,
+        platform: "linux/amd64".into(),
+        ..created[0].workflow.clone()
+    };
     store.update_workflow(&running).await.unwrap();
     assert_eq!(store.list_workflows(p.id).await.unwrap()[0].workflow, running);
 
@@ -76,7 +89,13 @@ pub async fn configs_are_stored_once_per_repo(store: &SqlStore) {
     let repo = create_repo(store, "a/b").await;
     let first = create_pipeline(store, repo.id).await;
     let second = create_pipeline(store, repo.id).await;
-    let config = |name: &str| Config { repo_id: repo.id, hash: "same".into(), name: name.into(), data: vec![0, 159, 146, 150], ..Config::default() };
+    let config = |name: &str| Config {
+        repo_id: repo.id,
+        hash: "same".into(),
+        name: name.into(),
+        data: vec![0, 159, 146, 150],
+        ..Config::default()
+    };
     let a = store.link_configs(first.id, &[config("b.yaml"), config("a.yaml")]).await.unwrap();
     let b = store.link_configs(second.id, &[config("a.yaml")]).await.unwrap();
     assert_eq!(b[0].id, a[1].id);

@@ -85,8 +85,12 @@ impl AgentStore for SqlStore {
     }
 
     async fn get_agent(&self, id: i64) -> Result<Agent, StoreError> {
-        with_conn!(self, read, "agent", |c, _| agents::table.find(id).select(AgentRow::as_select()).first(c).await)?
-            .into_domain()
+        with_conn!(self, read, "agent", |c, _| agents::table
+            .find(id)
+            .select(AgentRow::as_select())
+            .first(c)
+            .await)?
+        .into_domain()
     }
 
     async fn find_agent_by_token(&self, token: &str) -> Result<Agent, StoreError> {
@@ -102,17 +106,27 @@ impl AgentStore for SqlStore {
             if let Some(org_id) = org_id {
                 query = query.filter(agents::org_id.eq(org_id));
             }
-            query.order(agents::id).limit(page.limit()).offset(page.offset()).select(AgentRow::as_select()).load(c).await
+            query
+                .order(agents::id)
+                .limit(page.limit())
+                .offset(page.offset())
+                .select(AgentRow::as_select())
+                .load(c)
+                .await
         })?;
         rows.into_iter().map(AgentRow::into_domain).collect()
     }
 
     async fn update_agent(&self, agent: &Agent) -> Result<(), StoreError> {
         let row = AgentRow::from_domain(agent)?;
-        with_conn!(self, write, "agent", |c, _| found(diesel::update(agents::table.find(row.id)).set(&row).execute(c).await?))
+        with_conn!(self, write, "agent", |c, _| found(
+            diesel::update(agents::table.find(row.id)).set(&row).execute(c).await?
+        ))
     }
 
     async fn delete_agent(&self, id: i64) -> Result<(), StoreError> {
-        with_conn!(self, write, "agent", |c, _| found(diesel::delete(agents::table.find(id)).execute(c).await?))
+        with_conn!(self, write, "agent", |c, _| found(
+            diesel::delete(agents::table.find(id)).execute(c).await?
+        ))
     }
 }

@@ -23,7 +23,13 @@ struct ConfigRow {
 
 impl From<&Config> for ConfigRow {
     fn from(c: &Config) -> Self {
-        Self { id: c.id, repo_id: c.repo_id, hash: c.hash.clone(), name: c.name.clone(), data: c.data.clone() }
+        Self {
+            id: c.id,
+            repo_id: c.repo_id,
+            hash: c.hash.clone(),
+            name: c.name.clone(),
+            data: c.data.clone(),
+        }
     }
 }
 
@@ -56,8 +62,14 @@ impl SqlStore {
                             last_insert_id(c, d).await?
                         }
                     };
-                    let link = (pipeline_configs::pipeline_id.eq(pipeline_id), pipeline_configs::config_id.eq(id));
-                    let linked = pipeline_configs::table.filter(link.0).filter(link.1).count().get_result::<i64>(c).await?;
+                    let link =
+                        (pipeline_configs::pipeline_id.eq(pipeline_id), pipeline_configs::config_id.eq(id));
+                    let linked = pipeline_configs::table
+                        .filter(link.0)
+                        .filter(link.1)
+                        .count()
+                        .get_result::<i64>(c)
+                        .await?;
                     if linked == 0 {
                         diesel::insert_into(pipeline_configs::table).values(link).execute(c).await?;
                     }

@@ -6,9 +6,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use anyhow::Context;
+use deadpool::managed::Manager;
 use diesel::ConnectionResult;
 use diesel_async::pooled_connection::deadpool::Pool;
-use deadpool::managed::Manager;
 use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, PoolError};
 use diesel_async::{AsyncConnection, AsyncMigrationHarness, SimpleAsyncConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
@@ -28,8 +28,7 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 const CHECKOUT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Set on every SQLite connection: wait for locks instead of failing, enforce foreign keys,
 /// let readers run beside the writer.
-const SQLITE_PRAGMAS: &str =
-    "PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;";
+const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;";
 
 impl SqlStore {
     /// Opens pools of up to `max_connections` connections to `datasource` and checks that the
@@ -39,12 +38,20 @@ impl SqlStore {
     /// [`StoreError::Unavailable`] with one line naming the cause when the datasource is invalid
     /// or the database cannot be reached (e.g. `postgres: cannot connect to 127.0.0.1:5999:
     /// Connection refused`).
-    pub async fn connect(driver: Driver, datasource: &str, max_connections: usize) -> Result<SqlStore, StoreError> {
+    pub async fn connect(
+        driver: Driver,
+        datasource: &str,
+        max_connections: usize,
+    ) -> Result<SqlStore, StoreError> {
         let source = Datasource::parse(driver, datasource).map_err(|m| unavailable(driver, m))?;
         let size = max_connections.max(1);
         let pools = match driver {
-            Driver::Postgres => Pools::Postgres(build(driver, AsyncDieselConnectionManager::new(source.url()), size)?),
-            Driver::Mysql => Pools::Mysql(build(driver, AsyncDieselConnectionManager::new(source.url()), size)?),
+            Driver::Postgres => {
+                Pools::Postgres(build(driver, AsyncDieselConnectionManager::new(source.url()), size)?)
+            }
+            Driver::Mysql => {
+                Pools::Mysql(build(driver, AsyncDieselConnectionManager::new(source.url()), size)?)
+            }
             Driver::Sqlite => Pools::Sqlite(sqlite_pools(source.url(), size)?),
         };
         let store = SqlStore { driver, target: source.target().to_owned(), pools };
@@ -70,9 +77,13 @@ impl SqlStore {
     /// migration fails.
     pub async fn migrate(&self) -> Result<(), StoreError> {
         let result = match &self.pools {
-            Pools::Postgres(pool) => run_migrations(checkout(self.driver, pool).await?, POSTGRES_MIGRATIONS).await,
+            Pools::Postgres(pool) => {
+                run_migrations(checkout(self.driver, pool).await?, POSTGRES_MIGRATIONS).await
+            }
             Pools::Mysql(pool) => run_migrations(checkout(self.driver, pool).await?, MYSQL_MIGRATIONS).await,
-            Pools::Sqlite(pools) => run_migrations(checkout(self.driver, pools.write()).await?, SQLITE_MIGRATIONS).await,
+            Pools::Sqlite(pools) => {
+                run_migrations(checkout(self.driver, pools.write()).await?, SQLITE_MIGRATIONS).await
+            }
         };
         result.map_err(|e| StoreError::Unknown(e.context(format!("{}: migration failed", self.driver))))
     }
@@ -89,7 +100,11 @@ async fn network_cause(target: &str) -> Option<String> {
 }
 
 /// A pool with the checkout and connect timeouts.
-fn build<C>(driver: Driver, manager: AsyncDieselConnectionManager<C>, size: usize) -> Result<Pool<C>, StoreError>
+fn build<C>(
+    driver: Driver,
+    manager: AsyncDieselConnectionManager<C>,
+    size: usize,
+) -> Result<Pool<C>, StoreError>
 where
     AsyncDieselConnectionManager<C>: Manager<Type = C, Error = PoolError>,
 {
@@ -110,7 +125,10 @@ fn sqlite_pools(path: &str, size: usize) -> Result<SqlitePools, StoreError> {
         return Ok(SqlitePools { read: pool.clone(), write: pool });
     }
     if let Some(dir) = Path::new(path).parent().filter(|d| !d.as_os_str().is_empty() && !d.is_dir()) {
-        return Err(unavailable(Driver::Sqlite, format!("cannot open {path}: directory {} does not exist", dir.display())));
+        return Err(unavailable(
+            Driver::Sqlite,
+            format!("cannot open {path}: directory {} does not exist", dir.display()),
+        ));
     }
     Ok(SqlitePools {
         read: build(Driver::Sqlite, sqlite_manager(path), size)?,
@@ -137,7 +155,10 @@ where
     AsyncMigrationHarness<C>: MigrationHarness<C::Backend>,
 {
     tokio::task::spawn_blocking(move || {
-        AsyncMigrationHarness::new(conn).run_pending_migrations(migrations).map(drop).map_err(|e| anyhow::anyhow!(e))
+        AsyncMigrationHarness::new(conn)
+            .run_pending_migrations(migrations)
+            .map(drop)
+            .map_err(|e| anyhow::anyhow!(e))
     })
     .await
     .context("migration task died")?

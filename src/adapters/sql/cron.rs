@@ -80,7 +80,12 @@ impl CronStore for SqlStore {
 
     async fn get_cron(&self, repo_id: i64, id: i64) -> Result<Cron, StoreError> {
         with_conn!(self, read, "cron", |c, _| {
-            crons::table.find(id).filter(crons::repo_id.eq(repo_id)).select(CronRow::as_select()).first(c).await
+            crons::table
+                .find(id)
+                .filter(crons::repo_id.eq(repo_id))
+                .select(CronRow::as_select())
+                .first(c)
+                .await
         })?
         .into_domain()
     }
@@ -101,7 +106,9 @@ impl CronStore for SqlStore {
 
     async fn update_cron(&self, cron: &Cron) -> Result<(), StoreError> {
         let row = CronRow::from_domain(cron)?;
-        with_conn!(self, write, "cron", |c, _| found(diesel::update(crons::table.find(row.id)).set(&row).execute(c).await?))
+        with_conn!(self, write, "cron", |c, _| found(
+            diesel::update(crons::table.find(row.id)).set(&row).execute(c).await?
+        ))
     }
 
     async fn delete_cron(&self, repo_id: i64, id: i64) -> Result<(), StoreError> {

@@ -115,12 +115,18 @@ fn libpq_to_url(dsn: &str) -> Result<String, String> {
             "host" if !value.starts_with('/') => url.set_host(Some(&value)).map_err(|e| e.to_string()),
             "port" => value
                 .parse()
-                .map_err(|_| format!("invalid postgres DSN: port '{value}'"))
+                .map_err(|_| format!("port '{value}'"))
                 .and_then(|p| url.set_port(Some(p)).map_err(|()| "cannot set port".into())),
             "user" => url.set_username(&value).map_err(|()| "cannot set user".into()),
             "password" => url.set_password(Some(&value)).map_err(|()| "cannot set password".into()),
-            "dbname" => Ok(url.set_path(&value)),
-            _ => Ok(extra.push((key, value))),
+            "dbname" => {
+                url.set_path(&value);
+                Ok(())
+            }
+            _ => {
+                extra.push((key, value));
+                Ok(())
+            }
         };
         applied.map_err(|e| format!("invalid postgres DSN: {e}"))?;
     }
@@ -134,21 +140,24 @@ fn libpq_to_url(dsn: &str) -> Result<String, String> {
 /// The Go driver's parameters (`parseTime`, `charset`, `loc`, ...) mean nothing here and are dropped;
 /// a `unix(/path)` address becomes the `socket` parameter.
 fn go_dsn_to_url(dsn: &str) -> Result<String, String> {
-    let (left, db_and_params) =
-        dsn.rsplit_once('/').ok_or_else(|| "invalid mysql DSN: expected user:pass@tcp(host:port)/dbname".to_owned())?;
+    let (left, db_and_params) = dsn
+        .rsplit_once('/')
+        .ok_or_else(|| "invalid mysql DSN: expected user:pass@tcp(host:port)/dbname".to_owned())?;
     let dbname = db_and_params.split_once('?').map_or(db_and_params, |(db, _)| db);
     let (userinfo, net) = left.rsplit_once('@').unwrap_or(("", left));
     let (user, password) = userinfo.split_once(':').map_or((userinfo, None), |(u, p)| (u, Some(p)));
     let (protocol, address) = match net.split_once('(') {
-        Some((protocol, rest)) => {
-            (protocol, rest.strip_suffix(')').ok_or_else(|| format!("invalid mysql DSN: unclosed '(' in '{net}'"))?)
-        }
+        Some((protocol, rest)) => (
+            protocol,
+            rest.strip_suffix(')').ok_or_else(|| format!("invalid mysql DSN: unclosed '(' in '{net}'"))?,
+        ),
         None => (net, ""),
     };
     let mut url = Url::parse("mysql://127.0.0.1:3306").map_err(|e| e.to_string())?;
     match protocol {
         "" | "tcp" if !address.is_empty() => {
-            url = Url::parse(&format!("mysql://{address}")).map_err(|e| format!("invalid mysql DSN address '{address}': {e}"))?;
+            url = Url::parse(&format!("mysql://{address}"))
+                .map_err(|e| format!("invalid mysql DSN address '{address}': {e}"))?;
         }
         "" | "tcp" => {}
         "unix" => {
@@ -182,10 +191,16 @@ mod tests {
 
     #[test]
     fn libpq_dsns_become_urls() {
-        let ds = parse(Driver::Postgres, "host=127.0.0.1 port=5433 user=ci password='p w' dbname=wp sslmode=disable");
+        let ds = parse(
+            Driver::Postgres,
+            "host=127.0.0.1 port=5433 user=ci password='p w' dbname=wp sslmode=disable",
+        );
         assert_eq!(ds.url(), "postgres://ci:p%20w@127.0.0.1:5433/wp?sslmode=disable");
         assert_eq!(ds.target(), "127.0.0.1:5433");
-        assert_eq!(parse(Driver::Postgres, "user=postgres dbname=test").url(), "postgres://postgres@localhost/test");
+        assert_eq!(
+            parse(Driver::Postgres, "user=postgres dbname=test").url(),
+            "postgres://postgres@localhost/test"
+        );
     }
 
     #[test]
@@ -201,7 +216,10 @@ mod tests {
         assert_eq!(ds.url(), "mysql://root:secret@127.0.0.1:3307/woodpecker");
         assert_eq!(ds.target(), "127.0.0.1:3307");
         assert_eq!(parse(Driver::Mysql, "root@/wp").url(), "mysql://root@127.0.0.1:3306/wp");
-        assert_eq!(parse(Driver::Mysql, "u@unix(/run/mysqld.sock)/wp").url(), "mysql://u@127.0.0.1:3306/wp?socket=%2Frun%2Fmysqld.sock");
+        assert_eq!(
+            parse(Driver::Mysql, "u@unix(/run/mysqld.sock)/wp").url(),
+            "mysql://u@127.0.0.1:3306/wp?socket=%2Frun%2Fmysqld.sock"
+        );
     }
 
     #[test]

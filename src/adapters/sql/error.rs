@@ -12,10 +12,16 @@ pub(crate) fn query_error(driver: Driver, entity: &'static str, error: DieselErr
     match error {
         DieselError::NotFound => StoreError::NotFound(entity),
         DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => StoreError::Conflict(entity),
-        DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => StoreError::NotFound("referenced record"),
-        DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => unavailable(driver, info.message()),
+        DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => {
+            StoreError::NotFound("referenced record")
+        }
+        DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
+            unavailable(driver, info.message())
+        }
         DieselError::BrokenTransactionManager => unavailable(driver, "connection lost inside a transaction"),
-        other => StoreError::Unknown(anyhow::Error::new(other).context(format!("{driver}: {entity} query failed"))),
+        other => {
+            StoreError::Unknown(anyhow::Error::new(other).context(format!("{driver}: {entity} query failed")))
+        }
     }
 }
 
@@ -41,14 +47,21 @@ mod tests {
 
     #[test]
     fn connection_noise_is_dropped() {
-        assert_eq!(one_line("error connecting to server: Connection refused (os error 111)"), "Connection refused");
+        assert_eq!(
+            one_line("error connecting to server: Connection refused (os error 111)"),
+            "Connection refused"
+        );
         assert_eq!(one_line("a\n  b\n"), "a; b");
     }
 
     #[test]
     fn unique_clashes_are_conflicts_and_missing_rows_not_found() {
-        let clash = DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, Box::new(String::from("dup")));
+        let clash =
+            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, Box::new(String::from("dup")));
         assert!(matches!(query_error(Driver::Sqlite, "user", clash), StoreError::Conflict("user")));
-        assert!(matches!(query_error(Driver::Sqlite, "user", DieselError::NotFound), StoreError::NotFound("user")));
+        assert!(matches!(
+            query_error(Driver::Sqlite, "user", DieselError::NotFound),
+            StoreError::NotFound("user")
+        ));
     }
 }

@@ -67,22 +67,33 @@ impl ForgeStore for SqlStore {
     }
 
     async fn get_forge(&self, id: i64) -> Result<Forge, StoreError> {
-        with_conn!(self, read, "forge", |c, _| forges::table.find(id).select(ForgeRow::as_select()).first(c).await)?
-            .into_domain()
+        with_conn!(self, read, "forge", |c, _| forges::table
+            .find(id)
+            .select(ForgeRow::as_select())
+            .first(c)
+            .await)?
+        .into_domain()
     }
 
     async fn list_forges(&self) -> Result<Vec<Forge>, StoreError> {
-        let rows =
-            with_conn!(self, read, "forge", |c, _| forges::table.order(forges::id).select(ForgeRow::as_select()).load(c).await)?;
+        let rows = with_conn!(self, read, "forge", |c, _| forges::table
+            .order(forges::id)
+            .select(ForgeRow::as_select())
+            .load(c)
+            .await)?;
         rows.into_iter().map(ForgeRow::into_domain).collect()
     }
 
     async fn update_forge(&self, forge: &Forge) -> Result<(), StoreError> {
         let row = ForgeRow::from_domain(forge)?;
-        with_conn!(self, write, "forge", |c, _| found(diesel::update(forges::table.find(row.id)).set(&row).execute(c).await?))
+        with_conn!(self, write, "forge", |c, _| found(
+            diesel::update(forges::table.find(row.id)).set(&row).execute(c).await?
+        ))
     }
 
     async fn delete_forge(&self, id: i64) -> Result<(), StoreError> {
-        with_conn!(self, write, "forge", |c, _| found(diesel::delete(forges::table.find(id)).execute(c).await?))
+        with_conn!(self, write, "forge", |c, _| found(
+            diesel::delete(forges::table.find(id)).execute(c).await?
+        ))
     }
 }

@@ -8,17 +8,22 @@ use crate::ports::store::StoreError;
 
 /// `value` as JSON text.
 pub(crate) fn encode<T: Serialize>(value: &T, column: &'static str) -> Result<String, StoreError> {
-    serde_json::to_string(value)
-        .map_err(|e| StoreError::Unknown(anyhow::Error::new(e).context(format!("cannot encode column {column}"))))
+    serde_json::to_string(value).map_err(|e| {
+        StoreError::Unknown(anyhow::Error::new(e).context(format!("cannot encode column {column}")))
+    })
 }
 
 /// JSON text back into a value; an empty text (or `null`) is the default value.
-pub(crate) fn decode<T: DeserializeOwned + Default>(text: &str, column: &'static str) -> Result<T, StoreError> {
+pub(crate) fn decode<T: DeserializeOwned + Default>(
+    text: &str,
+    column: &'static str,
+) -> Result<T, StoreError> {
     if text.is_empty() || text == "null" {
         return Ok(T::default());
     }
-    serde_json::from_str(text)
-        .map_err(|e| StoreError::Unknown(anyhow::Error::new(e).context(format!("cannot decode column {column}"))))
+    serde_json::from_str(text).map_err(|e| {
+        StoreError::Unknown(anyhow::Error::new(e).context(format!("cannot decode column {column}")))
+    })
 }
 
 /// An enum's serde wire name (`"pull_request"`, `"commands"`, ...).
@@ -31,8 +36,9 @@ pub(crate) fn name_of<T: Serialize>(value: &T, column: &'static str) -> Result<S
 
 /// An enum from its serde wire name.
 pub(crate) fn from_name<T: DeserializeOwned>(name: &str, column: &'static str) -> Result<T, StoreError> {
-    serde_json::from_value(serde_json::Value::String(name.to_owned()))
-        .map_err(|e| StoreError::Unknown(anyhow::Error::new(e).context(format!("cannot decode column {column}"))))
+    serde_json::from_value(serde_json::Value::String(name.to_owned())).map_err(|e| {
+        StoreError::Unknown(anyhow::Error::new(e).context(format!("cannot decode column {column}")))
+    })
 }
 
 #[cfg(test)]

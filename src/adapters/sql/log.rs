@@ -79,7 +79,10 @@ impl LogStore for SqlStore {
 
     async fn delete_logs(&self, step_id: i64) -> Result<(), StoreError> {
         with_conn!(self, write, "log entry", |c, _| {
-            diesel::delete(log_entries::table.filter(log_entries::step_id.eq(step_id))).execute(c).await.map(drop)
+            diesel::delete(log_entries::table.filter(log_entries::step_id.eq(step_id)))
+                .execute(c)
+                .await
+                .map(drop)
         })
     }
 }

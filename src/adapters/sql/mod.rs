@@ -20,10 +20,10 @@ use std::fmt;
 use std::future::Future;
 use std::time::Duration;
 
-use diesel::SqliteConnection;
 use deadpool::managed::Manager;
-use diesel_async::pooled_connection::{AsyncDieselConnectionManager, PoolError};
+use diesel::SqliteConnection;
 use diesel_async::pooled_connection::deadpool::{Object, Pool};
+use diesel_async::pooled_connection::{AsyncDieselConnectionManager, PoolError};
 use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
 use diesel_async::{AsyncMysqlConnection, AsyncPgConnection};
 
@@ -125,7 +125,10 @@ pub struct SqlStore {
 
 impl fmt::Debug for SqlStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SqlStore").field("driver", &self.driver).field("target", &self.target).finish_non_exhaustive()
+        f.debug_struct("SqlStore")
+            .field("driver", &self.driver)
+            .field("target", &self.target)
+            .finish_non_exhaustive()
     }
 }
 
@@ -142,7 +145,10 @@ impl SqlStore {
         call: impl Future<Output = Result<T, StoreError>>,
     ) -> Result<T, StoreError> {
         tokio::time::timeout(QUERY_TIMEOUT, call).await.unwrap_or_else(|_| {
-            Err(unavailable(self.driver, format!("{entity} query timed out after {}s", QUERY_TIMEOUT.as_secs())))
+            Err(unavailable(
+                self.driver,
+                format!("{entity} query timed out after {}s", QUERY_TIMEOUT.as_secs()),
+            ))
         })
     }
 

@@ -72,14 +72,22 @@ impl OrgStore for SqlStore {
 
     async fn list_orgs(&self, page: Page) -> Result<Vec<Org>, StoreError> {
         let rows = with_conn!(self, read, "org", |c, _| {
-            orgs::table.order(orgs::id).limit(page.limit()).offset(page.offset()).select(OrgRow::as_select()).load(c).await
+            orgs::table
+                .order(orgs::id)
+                .limit(page.limit())
+                .offset(page.offset())
+                .select(OrgRow::as_select())
+                .load(c)
+                .await
         })?;
         Ok(rows.into_iter().map(Org::from).collect())
     }
 
     async fn update_org(&self, org: &Org) -> Result<(), StoreError> {
         let row = OrgRow::from(org);
-        with_conn!(self, write, "org", |c, _| found(diesel::update(orgs::table.find(row.id)).set(&row).execute(c).await?))
+        with_conn!(self, write, "org", |c, _| found(
+            diesel::update(orgs::table.find(row.id)).set(&row).execute(c).await?
+        ))
     }
 
     async fn delete_org(&self, id: i64) -> Result<(), StoreError> {

@@ -187,8 +187,11 @@ impl PipelineStore for SqlStore {
             c.transaction(async |c| {
                 let lock = diesel::update(repos::table.find(repo_id)).set(repos::user_id.eq(repos::user_id));
                 found(lock.execute(c).await?)?;
-                let highest: Option<i64> =
-                    pipelines::table.filter(pipelines::repo_id.eq(repo_id)).select(max(pipelines::number)).first(c).await?;
+                let highest: Option<i64> = pipelines::table
+                    .filter(pipelines::repo_id.eq(repo_id))
+                    .select(max(pipelines::number))
+                    .first(c)
+                    .await?;
                 row.number = highest.unwrap_or(0) + 1;
                 diesel::insert_into(pipelines::table).values(&row).execute(c).await?;
                 Ok((last_insert_id(c, d).await?, row.number))
@@ -282,7 +285,9 @@ impl PipelineStore for SqlStore {
                 let repo_id: i64 = pipelines::table.find(id).select(pipelines::repo_id).first(c).await?;
                 diesel::delete(pipelines::table.find(id)).execute(c).await?;
                 let linked = pipeline_configs::table.select(pipeline_configs::config_id);
-                let orphans = configs::table.filter(configs::repo_id.eq(repo_id)).filter(diesel::dsl::not(configs::id.eq_any(linked)));
+                let orphans = configs::table
+                    .filter(configs::repo_id.eq(repo_id))
+                    .filter(diesel::dsl::not(configs::id.eq_any(linked)));
                 diesel::delete(orphans).execute(c).await?;
                 Ok(())
             })

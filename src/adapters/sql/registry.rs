@@ -100,6 +100,8 @@ impl RegistryStore for SqlStore {
     }
 
     async fn delete_registry(&self, id: i64) -> Result<(), StoreError> {
-        with_conn!(self, write, "registry", |c, _| found(diesel::delete(registries::table.find(id)).execute(c).await?))
+        with_conn!(self, write, "registry", |c, _| found(
+            diesel::delete(registries::table.find(id)).execute(c).await?
+        ))
     }
 }

@@ -173,8 +173,12 @@ impl RepoStore for SqlStore {
     }
 
     async fn get_repo(&self, id: i64) -> Result<Repo, StoreError> {
-        with_conn!(self, read, "repo", |c, _| repos::table.find(id).select(RepoRow::as_select()).first(c).await)?
-            .into_domain()
+        with_conn!(self, read, "repo", |c, _| repos::table
+            .find(id)
+            .select(RepoRow::as_select())
+            .first(c)
+            .await)?
+        .into_domain()
     }
 
     async fn find_repo_by_forge_id(&self, forge_id: i64, forge_remote_id: &str) -> Result<Repo, StoreError> {
@@ -228,7 +232,9 @@ impl RepoStore for SqlStore {
 
     async fn update_repo(&self, repo: &Repo) -> Result<(), StoreError> {
         let row = RepoRow::from_domain(repo)?;
-        with_conn!(self, write, "repo", |c, _| found(diesel::update(repos::table.find(row.id)).set(&row).execute(c).await?))
+        with_conn!(self, write, "repo", |c, _| found(
+            diesel::update(repos::table.find(row.id)).set(&row).execute(c).await?
+        ))
     }
 
     async fn delete_repo(&self, id: i64) -> Result<(), StoreError> {

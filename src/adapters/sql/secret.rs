@@ -95,10 +95,14 @@ impl SecretStore for SqlStore {
 
     async fn update_secret(&self, secret: &Secret) -> Result<(), StoreError> {
         let row = SecretRow::from_domain(secret)?;
-        with_conn!(self, write, "secret", |c, _| found(diesel::update(secrets::table.find(row.id)).set(&row).execute(c).await?))
+        with_conn!(self, write, "secret", |c, _| found(
+            diesel::update(secrets::table.find(row.id)).set(&row).execute(c).await?
+        ))
     }
 
     async fn delete_secret(&self, id: i64) -> Result<(), StoreError> {
-        with_conn!(self, write, "secret", |c, _| found(diesel::delete(secrets::table.find(id)).execute(c).await?))
+        with_conn!(self, write, "secret", |c, _| found(
+            diesel::delete(secrets::table.find(id)).execute(c).await?
+        ))
     }
 }

@@ -72,7 +72,11 @@ impl TaskRow {
 impl TaskStore for SqlStore {
     async fn insert_task(&self, task: &Task) -> Result<(), StoreError> {
         let row = TaskRow::from_domain(task)?;
-        with_conn!(self, write, "task", |c, _| diesel::insert_into(tasks::table).values(&row).execute(c).await.map(drop))
+        with_conn!(self, write, "task", |c, _| diesel::insert_into(tasks::table)
+            .values(&row)
+            .execute(c)
+            .await
+            .map(drop))
     }
 
     async fn list_tasks(&self) -> Result<Vec<Task>, StoreError> {

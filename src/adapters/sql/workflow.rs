@@ -205,7 +205,9 @@ impl WorkflowStore for SqlStore {
         with_conn!(self, write, "workflow", |c, _| {
             c.transaction(async |c| {
                 diesel::delete(steps::table.filter(steps::pipeline_id.eq(pipeline_id))).execute(c).await?;
-                diesel::delete(workflows::table.filter(workflows::pipeline_id.eq(pipeline_id))).execute(c).await?;
+                diesel::delete(workflows::table.filter(workflows::pipeline_id.eq(pipeline_id)))
+                    .execute(c)
+                    .await?;
                 Ok(())
             })
             .await
@@ -213,8 +215,12 @@ impl WorkflowStore for SqlStore {
     }
 
     async fn get_step(&self, id: i64) -> Result<Step, StoreError> {
-        with_conn!(self, read, "step", |c, _| steps::table.find(id).select(StepRow::as_select()).first(c).await)?
-            .into_domain()
+        with_conn!(self, read, "step", |c, _| steps::table
+            .find(id)
+            .select(StepRow::as_select())
+            .first(c)
+            .await)?
+        .into_domain()
     }
 
     async fn find_step_by_uuid(&self, uuid: &str) -> Result<Step, StoreError> {
@@ -226,6 +232,8 @@ impl WorkflowStore for SqlStore {
 
     async fn update_step(&self, step: &Step) -> Result<(), StoreError> {
         let row = StepRow::from_domain(step)?;
-        with_conn!(self, write, "step", |c, _| found(diesel::update(steps::table.find(row.id)).set(&row).execute(c).await?))
+        with_conn!(self, write, "step", |c, _| found(
+            diesel::update(steps::table.find(row.id)).set(&row).execute(c).await?
+        ))
     }
 }

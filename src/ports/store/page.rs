@@ -14,7 +14,8 @@ impl Page {
 
     /// A page from raw query values, clamped as upstream does.
     pub fn new(page: i64, per_page: i64) -> Self {
-        let per_page = if (1..=Self::MAX_PER_PAGE).contains(&per_page) { per_page } else { Self::MAX_PER_PAGE };
+        let per_page =
+            if (1..=Self::MAX_PER_PAGE).contains(&per_page) { per_page } else { Self::MAX_PER_PAGE };
         Self { page: page.max(1), per_page }
     }
 
