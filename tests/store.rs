@@ -71,7 +71,7 @@ contract!(
 /// Connection failures name the driver, the target and the cause on one line.
 mod connection {
     use nuthatch::adapters::sql::{Driver, SqlStore};
-    use nuthatch::ports::store::StoreError;
+    use nuthatch::ports::store::{HealthStore, SettingStore, StoreError};
 
     async fn unavailable(driver: Driver, datasource: &str) -> String {
         match SqlStore::connect(driver, datasource, 2).await {
@@ -89,8 +89,19 @@ mod connection {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn an_unreachable_mysql_is_unavailable() {
         let message = unavailable(Driver::Mysql, "root@tcp(127.0.0.1:5998)/test").await;
-        assert!(message.starts_with("mysql: cannot connect to 127.0.0.1:5998: "), "{message}");
-        assert!(!message.contains('\n'), "{message}");
+        assert_eq!(message, "mysql: cannot connect to 127.0.0.1:5998: Connection refused");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_missing_database_is_unavailable_with_the_servers_reason() {
+        for (driver, datasource) in [
+            (Driver::Postgres, "postgres://postgres@127.0.0.1:5432/nuthatch_missing"),
+            (Driver::Mysql, "mysql://root@127.0.0.1:3306/nuthatch_missing"),
+        ] {
+            let message = unavailable(driver, datasource).await;
+            assert!(message.contains("nuthatch_missing"), "{message}");
+            assert!(!message.contains('\n'), "{message}");
+        }
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -106,9 +117,29 @@ mod connection {
     async fn an_in_memory_sqlite_is_migrated_through_its_one_connection() {
         let store = SqlStore::connect(Driver::Sqlite, ":memory:", 8).await.unwrap();
         store.migrate().await.unwrap();
-        use nuthatch::ports::store::{HealthStore, SettingStore};
         store.set_setting("k", "v").await.unwrap();
         assert_eq!(store.get_setting("k").await.unwrap(), "v");
         store.ping().await.unwrap();
+    }
+}
+
+/// Upstream's datasource formats reach the real servers.
+mod datasource {
+    use nuthatch::adapters::sql::{Driver, SqlStore};
+    use nuthatch::ports::store::HealthStore;
+
+    async fn reaches(driver: Driver, datasource: &str) {
+        let store = SqlStore::connect(driver, datasource, 1).await.unwrap();
+        store.ping().await.unwrap();
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_libpq_dsn_reaches_postgres() {
+        reaches(Driver::Postgres, "host=127.0.0.1 port=5432 user=postgres dbname=test sslmode=disable").await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_go_dsn_reaches_mysql() {
+        reaches(Driver::Mysql, "root@tcp(127.0.0.1:3306)/test?parseTime=true&charset=utf8mb4").await;
     }
 }
