@@ -117,6 +117,7 @@ mod connection {
     async fn an_in_memory_sqlite_is_migrated_through_its_one_connection() {
         let store = SqlStore::connect(Driver::Sqlite, ":memory:", 8).await.unwrap();
         store.migrate().await.unwrap();
+        store.migrate().await.unwrap();
         store.set_setting("k", "v").await.unwrap();
         assert_eq!(store.get_setting("k").await.unwrap(), "v");
         store.ping().await.unwrap();
