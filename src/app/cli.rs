@@ -5,6 +5,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 use crate::adapters::forge::local::hook_client;
+use crate::app::bootstrap::AdminCredentials;
 use crate::app::config::{DatabaseConfig, LogConfig, ServerConfig};
 use crate::app::{ping, server, store, telemetry};
 
@@ -66,6 +67,9 @@ impl Cli {
             Command::Server(config) => {
                 telemetry::init(&config.log);
                 let app = server::Application::build(&config).await?;
+                if let Some(admin) = app.first_admin() {
+                    announce_first_admin(admin);
+                }
                 app.run_until_stopped(server::shutdown_signal()).await
             }
             Command::Migrate(args) => {
@@ -82,4 +86,16 @@ impl Cli {
             }
         }
     }
+}
+
+/// Prints the first admin's credentials once, like an initial admin password.
+fn announce_first_admin(admin: &AdminCredentials) {
+    eprintln!(
+        "\nCreated the first admin. These credentials are shown once and kept in {} (mode 0600):\n  \
+         login:    {}\n  password: {}\n  token:    {}\n",
+        admin.file.display(),
+        admin.login,
+        admin.password,
+        admin.token
+    );
 }

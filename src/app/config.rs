@@ -57,6 +57,21 @@ pub struct ServerConfig {
     /// Public URL of the server (`scheme://host[/prefix]`).
     #[arg(long, env = "WOODPECKER_HOST", default_value = "http://localhost:8000")]
     pub host: String,
+    /// Base URL forges send webhooks to, when it differs from `WOODPECKER_HOST`.
+    #[arg(long, env = "WOODPECKER_WEBHOOK_HOST")]
+    pub webhook_host: Option<String>,
+    /// Logins that are server admins (comma-separated).
+    #[arg(long, env = "WOODPECKER_ADMIN", value_delimiter = ',')]
+    pub admin: Vec<String>,
+    /// How long a browser session lasts (Go duration: `72h`, `30m`, `90s`).
+    #[arg(long, env = "WOODPECKER_SESSION_EXPIRES", default_value = "72h", value_parser = parse_go_duration)]
+    pub session_expires: u64,
+    /// Default pipeline timeout of new repos, in minutes.
+    #[arg(long, env = "WOODPECKER_DEFAULT_PIPELINE_TIMEOUT", default_value_t = 60)]
+    pub default_pipeline_timeout: i64,
+    /// Directory of the built-in forge's git repositories (default: `repos` in the data dir).
+    #[arg(long, env = "NUTHATCH_LOCAL_REPOS")]
+    pub local_repos: Option<PathBuf>,
     /// Database settings.
     #[command(flatten)]
     pub database: DatabaseConfig,
@@ -79,6 +94,43 @@ impl ServerConfig {
         self.listen_addr()?;
         Ok(())
     }
+}
+
+impl ServerConfig {
+    /// The local forge's repository directory.
+    pub fn local_repos_dir(&self) -> PathBuf {
+        self.local_repos.clone().unwrap_or_else(|| self.database.data_dir().join("repos"))
+    }
+
+    /// Where webhooks are sent.
+    pub fn hook_host(&self) -> &str {
+        self.webhook_host.as_deref().unwrap_or(&self.host)
+    }
+}
+
+/// Parses a Go duration of hours, minutes and seconds (`72h`, `1h30m`, `45s`) into seconds.
+pub fn parse_go_duration(text: &str) -> Result<u64, String> {
+    let mut total = 0u64;
+    let mut digits = String::new();
+    for c in text.trim().chars() {
+        if c.is_ascii_digit() {
+            digits.push(c);
+            continue;
+        }
+        let unit = match c {
+            'h' => 3600,
+            'm' => 60,
+            's' => 1,
+            _ => return Err(format!("invalid duration '{text}': unknown unit '{c}'")),
+        };
+        let n: u64 = digits.parse().map_err(|_| format!("invalid duration '{text}'"))?;
+        total += n * unit;
+        digits.clear();
+    }
+    if !digits.is_empty() || total == 0 {
+        return Err(format!("invalid duration '{text}' (expected e.g. 72h, 30m, 90s)"));
+    }
+    Ok(total)
 }
 
 impl DatabaseConfig {
@@ -149,6 +201,15 @@ mod tests {
         assert!(dir.is_dir());
         assert_eq!(ds, dir.join("nuthatch.sqlite").to_string_lossy());
         std::fs::remove_dir_all(tmp).unwrap();
+    }
+
+    #[test]
+    fn go_durations_parse_to_seconds() {
+        assert_eq!(parse_go_duration("72h"), Ok(72 * 3600));
+        assert_eq!(parse_go_duration("1h30m15s"), Ok(5415));
+        assert!(parse_go_duration("10").is_err());
+        assert!(parse_go_duration("3d").is_err());
+        assert!(parse_go_duration("").is_err());
     }
 
     #[test]

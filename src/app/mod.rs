@@ -4,14 +4,19 @@
 //! - [`cli`]: the `nuthatch` command line and its subcommands.
 //! - [`config`], [`dotenv`]: settings from flags, the environment and `.env`.
 //! - [`telemetry`]: logging.
-//! - [`store`]: choosing and opening the store adapter.
+//! - [`store`]: choosing and opening the store adapter; [`bootstrap`]: first-start setup.
+//! - [`identity`], [`repos`], [`hook`]: use cases: login and tokens, repo activation, webhooks.
 //! - [`server`]: the server process; [`ping`]: its health check from outside.
 //! - [`version`]: the version reported to clients.
 
+pub mod bootstrap;
 pub mod cli;
 pub mod config;
 pub mod dotenv;
+pub mod hook;
+pub mod identity;
 pub mod ping;
+pub mod repos;
 pub mod server;
 pub mod store;
 pub mod telemetry;

@@ -7,15 +7,24 @@ use anyhow::Context;
 use poem::Server;
 use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
 
+use std::sync::Arc;
+
+use crate::adapters::forge::local::LocalForge;
 use crate::adapters::http::{self, AppState};
+use crate::app::bootstrap::{self, AdminCredentials};
 use crate::app::config::ServerConfig;
+use crate::app::hook::Hooks;
+use crate::app::identity::{Identity, IdentitySettings};
+use crate::app::repos::{RepoDefaults, Repos};
 use crate::app::store;
+use crate::ports::clock::{Clock, SystemClock};
 
 /// A server that is ready to serve: store open and migrated, port bound.
 pub struct Application {
     acceptor: TcpAcceptor,
     local_addr: SocketAddr,
     state: AppState,
+    first_admin: Option<AdminCredentials>,
 }
 
 impl Application {
@@ -27,6 +36,29 @@ impl Application {
     pub async fn build(config: &ServerConfig) -> anyhow::Result<Self> {
         config.validate()?;
         let store = store::open(&config.database).await?;
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let local = LocalForge::open(config.local_repos_dir(), config.host.clone()).await?;
+        let forge_id = bootstrap::local_forge_id(store.as_ref(), &config.host).await?;
+        let settings = IdentitySettings {
+            forge_id,
+            admins: config.admin.iter().map(|a| a.trim().to_owned()).filter(|a| !a.is_empty()).collect(),
+            session_ttl: config.session_expires as i64,
+        };
+        let forge = Arc::new(local);
+        let identity = Identity::new(store.clone(), forge.clone(), clock.clone(), settings);
+        let first_admin =
+            bootstrap::first_admin(store.as_ref(), &forge, &identity, &config.database.data_dir()).await?;
+        let defaults = RepoDefaults { timeout: config.default_pipeline_timeout };
+        let repos = Repos::new(
+            store.clone(),
+            forge.clone(),
+            clock.clone(),
+            forge_id,
+            config.hook_host().to_owned(),
+            defaults,
+        );
+        let hooks = Hooks::new(store.clone(), forge, clock, forge_id);
+        let state = AppState { store, identity, repos, hooks, host: config.host.clone() };
         let addr = config.listen_addr()?;
         let acceptor = TcpListener::bind(addr)
             .into_acceptor()
@@ -37,12 +69,17 @@ impl Application {
             .first()
             .and_then(|a| a.as_socket_addr().copied())
             .context("listener has no socket address")?;
-        Ok(Self { acceptor, local_addr, state: AppState { store } })
+        Ok(Self { acceptor, local_addr, state, first_admin })
     }
 
     /// The bound address (useful with port 0).
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
+    }
+
+    /// The admin created on this first start, if this was one.
+    pub fn first_admin(&self) -> Option<&AdminCredentials> {
+        self.first_admin.as_ref()
     }
 
     /// Serves until `shutdown` completes, then finishes in-flight requests and returns.

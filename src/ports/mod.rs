@@ -2,8 +2,10 @@
 //! has typed errors, and one contract test suite under `tests/` that every adapter passes.
 //!
 //! # Layout
+//! - [`clock`]: the current time.
 //! - [`forge`]: code hosts: identity, repos, files, webhooks and commit statuses.
 //! - [`store`]: persistence, one trait per aggregate.
 
+pub mod clock;
 pub mod forge;
 pub mod store;

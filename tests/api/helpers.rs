@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use nuthatch::app::bootstrap::AdminCredentials;
 use nuthatch::app::config::{DatabaseConfig, LogConfig, LogFormat, ServerConfig};
 use nuthatch::app::server::Application;
 
@@ -11,6 +12,8 @@ pub struct TestApp {
     pub address: String,
     /// HTTP client.
     pub client: reqwest::Client,
+    /// The first admin, created at start.
+    pub admin: AdminCredentials,
     data_dir: PathBuf,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
 }
@@ -31,6 +34,11 @@ pub fn test_config(data_dir: PathBuf) -> ServerConfig {
     ServerConfig {
         server_addr: "127.0.0.1:0".into(),
         host: "http://localhost".into(),
+        webhook_host: None,
+        admin: Vec::new(),
+        session_expires: 72 * 3600,
+        default_pipeline_timeout: 60,
+        local_repos: None,
         database: DatabaseConfig {
             database_driver: "sqlite3".into(),
             database_datasource: None,
@@ -47,11 +55,12 @@ pub async fn spawn_app() -> TestApp {
     let data_dir = temp_dir("api");
     let app = Application::build(&test_config(data_dir.clone())).await.expect("server starts");
     let address = format!("http://{}", app.local_addr());
+    let admin = app.first_admin().expect("an empty store gets a first admin").clone();
     let (stop, stopped) = tokio::sync::oneshot::channel();
     tokio::spawn(app.run_until_stopped(async {
         let _ = stopped.await;
     }));
-    TestApp { address, client: reqwest::Client::new(), data_dir, stop: Some(stop) }
+    TestApp { address, client: reqwest::Client::new(), admin, data_dir, stop: Some(stop) }
 }
 
 impl TestApp {

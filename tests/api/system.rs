@@ -39,5 +39,5 @@ async fn unknown_api_paths_get_a_json_404() {
     assert_eq!(resp.status(), 404);
     assert!(resp.headers()["content-type"].to_str().unwrap().starts_with("application/json"));
     let body: serde_json::Value = resp.json().await.unwrap();
-    assert_eq!(body["path"], "/api/no/such/thing");
+    assert_eq!(body["error"], "not found");
 }

@@ -2,12 +2,10 @@
 
 use poem::http::StatusCode;
 use poem::web::Json;
-use poem::{IntoResponse, Request, Response, handler};
+use poem::{IntoResponse, Response};
 use serde_json::json;
 
-/// Answers any request under `/api` that no route matched.
-#[handler]
-pub async fn unknown_api(req: &Request) -> Response {
-    let body = json!({ "error": "not found", "path": req.original_uri().path() });
-    (StatusCode::NOT_FOUND, Json(body)).into_response()
+/// The answer to an `/api` request no route matched.
+pub fn not_found_response() -> Response {
+    (StatusCode::NOT_FOUND, Json(json!({ "error": "not found" }))).into_response()
 }

@@ -1,18 +1,35 @@
-//! The HTTP adapter: routes, global headers and the mapping of errors to status codes.
+//! The HTTP adapter: routes, authentication, global headers and the mapping of errors to status
+//! codes. Handlers stay thin: they check who is calling, call a use case, and shape the answer.
 //!
 //! # Layout
-//! - [`system`]: health and version, outside `/api`.
-//! - [`headers`]: the headers upstream sets on every response.
-//! - [`fallback`]: what unknown paths get.
+//! - [`api`]: the `/api` operations (poem-openapi), documented at `/swagger`.
+//! - [`dto`]: wire shapes of the API.
+//! - [`auth`], [`guard`]: who is calling, and what they may do.
+//! - [`error`]: status codes and bodies of failures.
+//! - [`hook`]: the webhook receiver; [`web`]: login, logout, `/web-config.js`.
+//! - [`system`]: health and version; [`headers`]: headers on every response;
+//!   [`fallback`]: what unknown `/api` paths get.
 
+pub mod api;
+pub mod auth;
+pub mod dto;
+pub mod error;
 pub mod fallback;
+pub mod guard;
 pub mod headers;
+pub mod hook;
 pub mod system;
+pub mod web;
 
 use std::sync::Arc;
 
-use poem::{Endpoint, EndpointExt, Route, get};
+use poem::error::NotFoundError;
+use poem::middleware::CookieJarManager;
+use poem::{Endpoint, EndpointExt, IntoEndpoint, Route, get, post};
 
+use crate::app::hook::Hooks;
+use crate::app::identity::Identity;
+use crate::app::repos::Repos;
 use crate::ports::store::Store;
 
 /// What every handler may reach.
@@ -20,14 +37,35 @@ use crate::ports::store::Store;
 pub struct AppState {
     /// The store.
     pub store: Arc<dyn Store>,
+    /// Login and tokens.
+    pub identity: Identity,
+    /// Repo activation.
+    pub repos: Repos,
+    /// Webhook reception.
+    pub hooks: Hooks,
+    /// Public URL of the server.
+    pub host: String,
 }
 
 /// The whole HTTP application.
 pub fn routes(state: AppState) -> impl Endpoint {
+    let api = api::service(&state);
+    let spec = api.spec_endpoint();
+    let swagger = api.swagger_ui();
+    let api =
+        api.into_endpoint().catch_error(|_: NotFoundError| async move { fallback::not_found_response() });
     Route::new()
         .at("/healthz", get(system::healthz))
         .at("/version", get(system::version))
-        .nest("/api", fallback::unknown_api)
+        .at("/authorize", get(web::login_form).post(web::login))
+        .at("/logout", get(web::logout))
+        .at("/web-config.js", get(web::web_config))
+        .at("/api/hook", post(hook::receive))
+        .nest("/api", api)
+        .at("/swagger/doc.json", spec)
+        .nest("/swagger", swagger)
+        .with(auth::Authenticate::new(state.store.clone()))
+        .with(CookieJarManager::new())
         .data(state)
         .with(headers::GlobalHeaders::new())
 }

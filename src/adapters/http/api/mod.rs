@@ -1,0 +1,44 @@
+//! The `/api` operations, described with poem-openapi so the OpenAPI document at
+//! `/swagger/doc.json` is generated from the same code that serves them.
+//!
+//! Path parameters bind by position (a poem-openapi trap): every handler lists its `Path`
+//! arguments in the order they appear in the path.
+//!
+//! # Layout
+//! - [`user`]: the caller (`/user`, tokens).
+//! - [`users`]: user administration.
+//! - [`repos`]: repositories (activation, permissions).
+
+pub mod repos;
+pub mod user;
+pub mod users;
+
+use poem_openapi::{OpenApiService, Tags};
+
+use crate::adapters::http::AppState;
+use crate::app::version;
+
+/// Groups of operations in the document.
+#[derive(Tags)]
+pub enum ApiTags {
+    /// The authenticated user.
+    User,
+    /// User administration.
+    Users,
+    /// Repositories.
+    Repositories,
+}
+
+/// The OpenAPI service of every `/api` operation.
+pub fn service(state: &AppState) -> OpenApiService<(user::UserApi, users::UsersApi, repos::RepoApi), ()> {
+    OpenApiService::new(
+        (
+            user::UserApi { state: state.clone() },
+            users::UsersApi { state: state.clone() },
+            repos::RepoApi { state: state.clone() },
+        ),
+        "Nuthatch API (Woodpecker-compatible)",
+        version::version(),
+    )
+    .server("/api")
+}

@@ -1,0 +1,21 @@
+//! Wire shapes of the API: Woodpecker 3.x JSON names, plus the seed's 2.x names as aliases where
+//! they do not collide. Kept apart from the domain types, which know nothing of JSON.
+//!
+//! # Layout
+//! - [`user`]: users.
+//! - [`repo`]: repos and permissions.
+//! - [`pipeline`]: pipelines, workflows and steps.
+
+pub mod pipeline;
+pub mod repo;
+pub mod user;
+
+/// For `skip_serializing_if`: Go's `omitempty` on booleans.
+pub(crate) fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// For `skip_serializing_if`: Go's `omitempty` on numbers.
+pub(crate) fn is_zero(n: &i64) -> bool {
+    *n == 0
+}
