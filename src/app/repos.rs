@@ -136,9 +136,16 @@ impl Repos {
     }
 
     /// Deactivates a repo (removes its webhook, keeps its history), or with `remove` deletes it
-    /// with everything it owns. Returns the repo as it was left.
-    pub async fn deactivate(&self, user: &User, mut repo: Repo, remove: bool) -> Result<Repo, RepoError> {
-        match self.forge.deactivate(user, &repo, &self.hook_link(&repo)).await {
+    /// with everything it owns. Returns the repo as it was left. The webhook is removed with the
+    /// repo owner's forge credentials (falling back to the caller's when the owner is gone), as
+    /// the owner is who installed it.
+    pub async fn deactivate(&self, caller: &User, mut repo: Repo, remove: bool) -> Result<Repo, RepoError> {
+        let owner = match self.store.get_user(repo.user_id).await {
+            Ok(owner) => owner,
+            Err(StoreError::NotFound(_)) => caller.clone(),
+            Err(e) => return Err(e.into()),
+        };
+        match self.forge.deactivate(&owner, &repo, &self.hook_link(&repo)).await {
             Ok(()) | Err(ForgeError::NotFound(_)) => {}
             Err(e) if !remove => return Err(e.into()),
             Err(e) => {

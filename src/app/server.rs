@@ -77,6 +77,11 @@ impl Application {
         self.local_addr
     }
 
+    /// The store the server uses (tests set up data through it).
+    pub fn store(&self) -> Arc<dyn crate::ports::store::Store> {
+        self.state.store.clone()
+    }
+
     /// The admin created on this first start, if this was one.
     pub fn first_admin(&self) -> Option<&AdminCredentials> {
         self.first_admin.as_ref()

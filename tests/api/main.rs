@@ -2,5 +2,7 @@
 //! database of its own and talks HTTP to it.
 
 mod helpers;
+mod identity;
+mod permissions;
 mod process;
 mod system;
