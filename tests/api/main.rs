@@ -5,4 +5,5 @@ mod helpers;
 mod identity;
 mod permissions;
 mod process;
+mod push;
 mod system;
