@@ -30,7 +30,7 @@ pub enum HookError {
 #[derive(Debug)]
 pub enum HookResult {
     /// A pipeline was recorded (pending, or blocked until approved).
-    Created(Pipeline),
+    Created(Box<Pipeline>),
     /// Nothing to build; the reason is told to the sender.
     Ignored(String),
     /// The commit asked to skip CI.
@@ -92,6 +92,6 @@ impl Hooks {
             version: version::version(),
             ..draft
         };
-        Ok(HookResult::Created(self.store.create_pipeline(&pipeline).await?))
+        Ok(HookResult::Created(Box::new(self.store.create_pipeline(&pipeline).await?)))
     }
 }

@@ -1,13 +1,13 @@
 //! The application: configuration, use cases and the wiring that picks adapters.
 //!
 //! # Layout
-//! - [`cli`]: the `nuthatch` command line and its subcommands.
+//! - [`cli`] — the `nuthatch` command line and its subcommands.
 //! - [`config`], [`dotenv`]: settings from flags, the environment and `.env`.
-//! - [`telemetry`]: logging.
-//! - [`store`]: choosing and opening the store adapter; [`bootstrap`]: first-start setup.
+//! - [`telemetry`] — logging.
+//! - [`store`] — choosing and opening the store adapter; [`bootstrap`]: first-start setup.
 //! - [`identity`], [`repos`], [`hook`]: use cases: login and tokens, repo activation, webhooks.
-//! - [`server`]: the server process; [`ping`]: its health check from outside.
-//! - [`version`]: the version reported to clients.
+//! - [`server`] — the server process; [`ping`]: its health check from outside.
+//! - [`version`] — the version reported to clients.
 
 pub mod bootstrap;
 pub mod cli;

@@ -125,14 +125,14 @@ impl Token {
     /// secret they point at (a user's or repo's hash) and then call [`Token::verify`].
     /// Rejects anything that is not an HS256 JWT of one of the `allowed` types.
     pub fn peek(raw: &str, allowed: &[TokenType]) -> Result<Token, TokenError> {
-        Ok(Self::decode(raw, allowed)?.0)
+        Ok(Self::decode(raw, allowed)?.token)
     }
 
     /// Parses and verifies a JWT: HS256 only, `type` among `allowed`, signature checked with
     /// `secret`, `exp`/`nbf` checked against `now`.
     pub fn verify(raw: &str, allowed: &[TokenType], now: i64, secret: &[u8]) -> Result<Token, TokenError> {
-        let (token, payload, signing_input, sig) = Self::decode(raw, allowed)?;
-        hmac::verify(&hmac::Key::new(hmac::HMAC_SHA256, secret), signing_input.as_bytes(), &sig)
+        let Decoded { token, payload, signing_input, signature } = Self::decode(raw, allowed)?;
+        hmac::verify(&hmac::Key::new(hmac::HMAC_SHA256, secret), signing_input.as_bytes(), &signature)
             .map_err(|_| TokenError::Signature)?;
         let expired = token.expires.is_some_and(|exp| now >= exp);
         let not_yet = payload.get("nbf").and_then(Value::as_i64).is_some_and(|nbf| now < nbf);
@@ -142,11 +142,8 @@ impl Token {
         Ok(token)
     }
 
-    /// Splits and decodes a JWT: the token, its raw payload, the signed input and the signature.
-    fn decode<'a>(
-        raw: &'a str,
-        allowed: &[TokenType],
-    ) -> Result<(Token, Map<String, Value>, &'a str, Vec<u8>), TokenError> {
+    /// Splits and decodes a JWT.
+    fn decode<'a>(raw: &'a str, allowed: &[TokenType]) -> Result<Decoded<'a>, TokenError> {
         let mut parts = raw.split('.');
         let (Some(header), Some(body), Some(sig), None) =
             (parts.next(), parts.next(), parts.next(), parts.next())
@@ -162,9 +159,9 @@ impl Token {
             _ => return Err(TokenError::Malformed),
         };
         let token = Self::from_claims(&payload, allowed)?;
-        let sig = B64.decode(sig).map_err(|_| TokenError::Malformed)?;
+        let signature = B64.decode(sig).map_err(|_| TokenError::Malformed)?;
         let (signing_input, _) = raw.rsplit_once('.').ok_or(TokenError::Malformed)?;
-        Ok((token, payload, signing_input, sig))
+        Ok(Decoded { token, payload, signing_input, signature })
     }
 
     fn from_claims(payload: &Map<String, Value>, allowed: &[TokenType]) -> Result<Token, TokenError> {
@@ -185,6 +182,14 @@ impl Token {
         };
         Ok(Token { kind, claims, expires })
     }
+}
+
+/// A JWT taken apart, before its signature is checked.
+struct Decoded<'a> {
+    token: Token,
+    payload: Map<String, Value>,
+    signing_input: &'a str,
+    signature: Vec<u8>,
 }
 
 /// Registered JWT claims: validated, never copied into the custom claims.

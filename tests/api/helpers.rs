@@ -1,6 +1,6 @@
 //! Starting a server for a test, and talking to it.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use nuthatch::adapters::forge::local::LocalForge;
@@ -101,11 +101,6 @@ impl TestApp {
     /// The built-in forge the server uses (same directory), to create accounts and repos.
     pub async fn local_forge(&self) -> LocalForge {
         LocalForge::open(self.data_dir.join("repos"), "http://localhost").await.unwrap()
-    }
-
-    /// The data directory.
-    pub fn data_dir(&self) -> &Path {
-        &self.data_dir
     }
 
     /// Logs in through the login form; panics unless it succeeds.

@@ -97,15 +97,15 @@ impl<E: Endpoint> Endpoint for AuthenticateEndpoint<E> {
 
     async fn call(&self, mut req: Request) -> Result<Self::Output> {
         let mut caller = Caller::default();
-        if let Some(raw) = presented_token(&req) {
-            if let Some((user, kind)) = authenticate(self.store.as_ref(), &raw).await {
-                // Cookie sessions must prove the page is ours on anything that changes state.
-                let safe = req.method() == Method::GET || req.method() == Method::OPTIONS;
-                if kind == TokenType::Sess && !safe && !csrf_ok(&req, &user) {
-                    return Ok(StatusCode::UNAUTHORIZED.into_response());
-                }
-                caller.user = Some(user);
+        if let Some(raw) = presented_token(&req)
+            && let Some((user, kind)) = authenticate(self.store.as_ref(), &raw).await
+        {
+            // Cookie sessions must prove the page is ours on anything that changes state.
+            let safe = req.method() == Method::GET || req.method() == Method::OPTIONS;
+            if kind == TokenType::Sess && !safe && !csrf_ok(&req, &user) {
+                return Ok(StatusCode::UNAUTHORIZED.into_response());
             }
+            caller.user = Some(user);
         }
         req.extensions_mut().insert(caller);
         self.inner.call(req).await.map(IntoResponse::into_response)

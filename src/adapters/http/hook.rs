@@ -33,7 +33,7 @@ pub async fn receive(req: &Request, body: Body, state: Data<&AppState>) -> Respo
         body,
     };
     match state.hooks.receive(&request, presented_token(req).as_deref()).await {
-        Ok(HookResult::Created(pipeline)) => Json(PipelineDto::from(&pipeline)).into_response(),
+        Ok(HookResult::Created(pipeline)) => Json(PipelineDto::from(pipeline.as_ref())).into_response(),
         Ok(HookResult::Ignored(reason)) => (StatusCode::OK, reason).into_response(),
         Ok(HookResult::Filtered) => {
             Response::builder().status(StatusCode::NO_CONTENT).header("Pipeline-Filtered", "true").finish()

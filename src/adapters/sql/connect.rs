@@ -49,9 +49,7 @@ impl SqlStore {
             Driver::Postgres => {
                 Pools::Postgres(build(driver, AsyncDieselConnectionManager::new(source.url()), size)?)
             }
-            Driver::Mysql => {
-                Pools::Mysql(build(driver, AsyncDieselConnectionManager::new(source.url()), size)?)
-            }
+            Driver::Mysql => Pools::Mysql(build(driver, mysql_manager(source.url()), size)?),
             Driver::Sqlite => Pools::Sqlite(sqlite_pools(source.url(), size)?),
         };
         let store = SqlStore { driver, target: source.target().to_owned(), pools };
@@ -145,6 +143,23 @@ fn sqlite_manager(path: &str) -> AsyncDieselConnectionManager<SqliteConn> {
 async fn open_sqlite(path: String) -> ConnectionResult<SqliteConn> {
     let mut conn = SqliteConn::establish(&path).await?;
     conn.batch_execute(SQLITE_PRAGMAS).await.map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+    Ok(conn)
+}
+
+/// Set on every MySQL/MariaDB session. Under InnoDB's default REPEATABLE READ, two writers that
+/// update a missing row and then insert it take gap locks and deadlock each other; READ
+/// COMMITTED locks only the rows touched, like the other two backends.
+const MYSQL_SESSION: &str = "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED";
+
+fn mysql_manager(url: &str) -> AsyncDieselConnectionManager<diesel_async::AsyncMysqlConnection> {
+    let mut config = ManagerConfig::default();
+    config.custom_setup = Box::new(|url| Box::pin(open_mysql(url.to_owned())));
+    AsyncDieselConnectionManager::new_with_config(url, config)
+}
+
+async fn open_mysql(url: String) -> ConnectionResult<diesel_async::AsyncMysqlConnection> {
+    let mut conn = diesel_async::AsyncMysqlConnection::establish(&url).await?;
+    conn.batch_execute(MYSQL_SESSION).await.map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
     Ok(conn)
 }
 

@@ -2,9 +2,9 @@
 //! they do not collide. Kept apart from the domain types, which know nothing of JSON.
 //!
 //! # Layout
-//! - [`user`]: users.
-//! - [`repo`]: repos and permissions.
-//! - [`pipeline`]: pipelines, workflows and steps.
+//! - [`user`] — users.
+//! - [`repo`] — repos and permissions.
+//! - [`pipeline`] — pipelines, workflows and steps.
 
 pub mod pipeline;
 pub mod repo;
