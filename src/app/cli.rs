@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::adapters::forge::local::hook_client;
 use crate::app::bootstrap::AdminCredentials;
 use crate::app::config::{DatabaseConfig, LogConfig, ServerConfig};
-use crate::app::{ping, server, store, telemetry};
+use crate::app::{lint, ping, server, store, telemetry};
 
 /// A CI server that speaks Woodpecker CI's API, agent protocol and pipeline YAML.
 #[derive(Debug, Parser)]
@@ -27,10 +27,20 @@ pub enum Command {
     Migrate(MigrateArgs),
     /// Check that a server on this machine is healthy (exit 0) or not (exit 1).
     Ping(PingArgs),
+    /// Lint pipeline files (default: `.woodpecker/` or `.woodpecker.y[a]ml` here); exit 1 on
+    /// any error.
+    Lint(LintArgs),
     /// Notify the server of a push (run by the local forge's git post-receive hook; reads git's
     /// `<old> <new> <ref>` lines on stdin).
     #[command(hide = true)]
     LocalHook(LocalHookArgs),
+}
+
+/// Arguments of `nuthatch lint`.
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// Files or directories to lint.
+    pub paths: Vec<std::path::PathBuf>,
 }
 
 /// Settings of `nuthatch local-hook`.
@@ -79,6 +89,10 @@ impl Cli {
                 Ok(())
             }
             Command::Ping(args) => ping::ping(&args.server_addr, Duration::from_secs(5)).await,
+            Command::Lint(args) => match lint::run(&args.paths) {
+                0 => Ok(()),
+                _ => Err(anyhow::anyhow!("the pipeline configuration has errors")),
+            },
             Command::LocalHook(args) => {
                 let mut input = String::new();
                 tokio::io::AsyncReadExt::read_to_string(&mut tokio::io::stdin(), &mut input).await?;

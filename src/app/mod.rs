@@ -15,6 +15,7 @@ pub mod config;
 pub mod dotenv;
 pub mod hook;
 pub mod identity;
+pub mod lint;
 pub mod ping;
 pub mod repos;
 pub mod server;

@@ -14,6 +14,7 @@
 //! - [`secret`], [`registry`], [`cron`], [`forge`]: resources owned by repos, orgs or the server.
 //! - [`setting`]: server-wide key-value settings (signing keys and the like).
 //! - [`token`]: the signed tokens users, sessions and webhooks authenticate with.
+//! - [`yaml`]: the pipeline language: parse, lint, `when`, matrix, workflows, compile.
 //! - [`validation`]: the error type every `validate` in this module returns.
 
 pub mod agent;
@@ -35,3 +36,4 @@ pub mod token;
 pub mod user;
 pub mod validation;
 pub mod workflow;
+pub mod yaml;
