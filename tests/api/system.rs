@@ -41,3 +41,12 @@ async fn unknown_api_paths_get_a_json_404() {
     let body: serde_json::Value = resp.json().await.unwrap();
     assert_eq!(body["error"], "not found");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn any_options_request_is_a_cors_preflight() {
+    let app = spawn_app().await;
+    let resp = app.client.request(reqwest::Method::OPTIONS, app.url("/api/user")).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["access-control-allow-origin"], "*");
+    assert!(resp.headers()["access-control-allow-methods"].to_str().unwrap().contains("PATCH"));
+}

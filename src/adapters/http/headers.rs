@@ -1,7 +1,8 @@
 //! Headers upstream puts on every response: no caching, a few security headers, and the server
-//! version (clients read `X-WOODPECKER-VERSION`).
+//! version (clients read `X-WOODPECKER-VERSION`). Like upstream, any `OPTIONS` request is a CORS
+//! preflight answered here with 200 and the allowed methods and headers.
 
-use poem::http::HeaderValue;
+use poem::http::{HeaderValue, Method, StatusCode};
 use poem::{Endpoint, IntoResponse, Middleware, Request, Response, Result};
 
 use crate::app::version;
@@ -51,9 +52,13 @@ impl<E: Endpoint> Endpoint for GlobalHeadersEndpoint<E> {
     type Output = Response;
 
     async fn call(&self, req: Request) -> Result<Self::Output> {
-        let mut resp = match self.inner.call(req).await {
-            Ok(out) => out.into_response(),
-            Err(err) => err.into_response(),
+        let mut resp = if req.method() == Method::OPTIONS {
+            preflight()
+        } else {
+            match self.inner.call(req).await {
+                Ok(out) => out.into_response(),
+                Err(err) => err.into_response(),
+            }
         };
         let headers = resp.headers_mut();
         for (name, value) in FIXED {
@@ -62,4 +67,15 @@ impl<E: Endpoint> Endpoint for GlobalHeadersEndpoint<E> {
         headers.insert("x-woodpecker-version", self.version.clone());
         Ok(resp)
     }
+}
+
+/// The answer to a CORS preflight.
+fn preflight() -> Response {
+    Response::builder()
+        .status(StatusCode::OK)
+        .header("access-control-allow-methods", "GET,POST,PUT,PATCH,DELETE,OPTIONS")
+        .header("access-control-allow-headers", "authorization, origin, content-type, accept")
+        .header("allow", "HEAD,GET,POST,PUT,PATCH,DELETE,OPTIONS")
+        .content_type("application/json")
+        .finish()
 }
