@@ -56,6 +56,9 @@ impl Hooks {
     pub async fn receive(&self, request: &HookRequest, token: Option<&str>) -> Result<HookResult, HookError> {
         let token = token.ok_or(HookError::BadToken)?;
         let claimed = Token::peek(token, &[TokenType::Hook]).map_err(|_| HookError::BadToken)?;
+        if claimed.claim(claims::FORGE_ID) != Some(self.forge_id.to_string().as_str()) {
+            return Err(HookError::BadToken);
+        }
         let remote_id = claimed.claim(claims::REPO_FORGE_REMOTE_ID).ok_or(HookError::BadToken)?;
         let repo = match self.store.find_repo_by_forge_id(self.forge_id, remote_id).await {
             Ok(repo) => repo,

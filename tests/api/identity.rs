@@ -154,3 +154,47 @@ async fn admins_named_by_the_environment_are_admins_at_login() {
     assert_eq!(app.first_admin().unwrap().login, "root-user", "the first admin takes the first admin name");
     std::fs::remove_dir_all(data_dir).unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unknown_forge_is_a_clear_404() {
+    let app = spawn_app().await;
+    for path in ["/authorize?forge_id=99", "/authorize?forge_id=abc"] {
+        let resp = app.get(path).await;
+        assert_eq!(resp.status(), 404, "{path}");
+        assert_eq!(resp.text().await.unwrap(), "forge not found");
+    }
+    assert_eq!(app.get("/authorize?forge_id=1").await.status(), 200);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_hook_token_of_another_forge_is_refused() {
+    let app = spawn_app().await;
+    let repo = app.local_forge().await.create_repo("admin", "hooked").await.unwrap();
+    let path = format!("/api/repos?forge_remote_id={}", repo.forge_remote_id);
+    let id = app
+        .call(Method::POST, &path, Some(&app.admin.token))
+        .await
+        .json::<serde_json::Value>()
+        .await
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let stored = app.store.get_repo(id).await.unwrap();
+    let hook_token = |forge: &str| {
+        Token::new(
+            TokenType::Hook,
+            [
+                (claims::FORGE_ID, forge.to_owned()),
+                (claims::REPO_FORGE_REMOTE_ID, stored.forge_remote_id.clone()),
+            ],
+        )
+        .sign(stored.hash.as_bytes())
+    };
+    let post = |token: String| {
+        app.client.post(app.url(&format!("/api/hook?access_token={token}"))).body("{}").send()
+    };
+    assert_eq!(post(hook_token("42")).await.unwrap().status(), 400);
+    let right_forge = post(hook_token("1")).await.unwrap();
+    assert_eq!(right_forge.status(), 400, "a valid token, but the body is not a push notice");
+    assert_ne!(right_forge.text().await.unwrap(), "failure to parse token from hook");
+}

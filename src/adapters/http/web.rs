@@ -4,7 +4,7 @@
 use poem::http::StatusCode;
 use poem::web::cookie::{Cookie, CookieJar, SameSite};
 use poem::web::{Data, Form, Html, Query};
-use poem::{Response, handler};
+use poem::{IntoResponse, Response, handler};
 use poem_openapi::types::ToJSON;
 use serde::Deserialize;
 
@@ -19,11 +19,18 @@ use crate::app::version;
 pub struct LoginPage {
     /// Why the last attempt failed.
     error: Option<String>,
+    /// The forge to log in through (upstream's multi-forge parameter); only the configured one
+    /// exists.
+    forge_id: Option<String>,
 }
 
 /// `GET /authorize`: the login form.
 #[handler]
-pub async fn login_form(Query(page): Query<LoginPage>) -> Html<String> {
+pub async fn login_form(Query(page): Query<LoginPage>, state: Data<&AppState>) -> Response {
+    let forge_id = state.identity.settings().forge_id;
+    if page.forge_id.as_ref().is_some_and(|id| id.parse::<i64>() != Ok(forge_id)) {
+        return (StatusCode::NOT_FOUND, "forge not found").into_response();
+    }
     let notice = match page.error.as_deref() {
         Some("invalid_credentials") => "<p class=\"error\">Wrong login or password.</p>",
         Some(_) => "<p class=\"error\">Login failed.</p>",
@@ -37,6 +44,7 @@ pub async fn login_form(Query(page): Query<LoginPage>) -> Html<String> {
          <label>Password <input name=\"password\" type=\"password\" autocomplete=\"current-password\" required></label>\
          <button type=\"submit\">Log in</button></form></body></html>"
     ))
+    .into_response()
 }
 
 /// Body of the login form.
