@@ -1,9 +1,17 @@
 //! Black-box tests of the HTTP server: each test starts a real server on a random port with a
 //! database of its own and talks HTTP to it.
 
+mod admin;
+mod agents;
+mod badges;
+mod crons;
+mod forges;
 mod helpers;
 mod identity;
+mod orgs;
 mod permissions;
 mod process;
 mod push;
+mod registries;
+mod secrets;
 mod system;

@@ -7,9 +7,19 @@
 //! # Layout
 //! - [`user`]: the caller (`/user`, tokens).
 //! - [`users`]: user administration.
-//! - [`repos`]: repositories (activation, permissions).
+//! - [`repos`]: repositories.
+//! - [`orgs`], [`secrets`], [`registries`], [`crons`], [`forges`], [`agents`], [`badges`],
+//!   [`system`]: the other resource groups.
 
+pub mod agents;
+pub mod badges;
+pub mod crons;
+pub mod forges;
+pub mod orgs;
+pub mod registries;
 pub mod repos;
+pub mod secrets;
+pub mod system;
 pub mod user;
 pub mod users;
 
@@ -27,6 +37,22 @@ pub enum ApiTags {
     Users,
     /// Repositories.
     Repositories,
+    /// Organizations.
+    Orgs,
+    /// Secrets of repos, orgs and the server.
+    Secrets,
+    /// Container registry credentials of repos, orgs and the server.
+    Registries,
+    /// Cron schedules.
+    Cron,
+    /// Forges.
+    Forges,
+    /// Agents.
+    Agents,
+    /// Status badges.
+    Badges,
+    /// Server administration.
+    System,
 }
 
 /// The OpenAPI service of every `/api` operation.
