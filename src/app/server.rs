@@ -57,8 +57,8 @@ impl Application {
             config.hook_host().to_owned(),
             defaults,
         );
-        let hooks = Hooks::new(store.clone(), forge, clock, forge_id);
-        let state = AppState { store, identity, repos, hooks, host: config.host.clone() };
+        let hooks = Hooks::new(store.clone(), forge.clone(), clock, forge_id);
+        let state = AppState { store, identity, repos, hooks, forge, host: config.host.clone() };
         let addr = config.listen_addr()?;
         let acceptor = TcpListener::bind(addr)
             .into_acceptor()

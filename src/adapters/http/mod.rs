@@ -30,6 +30,7 @@ use poem::{Endpoint, EndpointExt, IntoEndpoint, Route, get, post};
 use crate::app::hook::Hooks;
 use crate::app::identity::Identity;
 use crate::app::repos::Repos;
+use crate::ports::forge::Forge;
 use crate::ports::store::Store;
 
 /// What every handler may reach.
@@ -43,6 +44,8 @@ pub struct AppState {
     pub repos: Repos,
     /// Webhook reception.
     pub hooks: Hooks,
+    /// The forge, for reads that need no use case (branches, pull requests, org membership).
+    pub forge: Arc<dyn Forge>,
     /// Public URL of the server.
     pub host: String,
 }

@@ -1,19 +1,80 @@
-//! `/api/user`: the caller themself and their personal access tokens.
+//! `/api/user`: the caller themself, their personal access tokens, their repos and their feed.
 
 use poem::web::Data;
 use poem_openapi::OpenApi;
+use poem_openapi::param::Query;
 use poem_openapi::payload::{Json, PlainText};
 
 use crate::adapters::http::AppState;
 use crate::adapters::http::api::ApiTags;
+use crate::adapters::http::api::users::every_page;
 use crate::adapters::http::auth::Caller;
+use crate::adapters::http::dto::feed::{FeedDto, RepoLastPipelineDto};
+use crate::adapters::http::dto::pipeline::PipelineDto;
+use crate::adapters::http::dto::repo::RepoDto;
 use crate::adapters::http::dto::user::UserDto;
 use crate::adapters::http::guard;
+use crate::domain::perm::Perm;
+use crate::domain::pipeline::Pipeline;
+use crate::domain::repo::Repo;
+use crate::domain::user::User;
+use crate::ports::store::{Page, PipelineFilter, StoreError};
+
+/// Most rows of the feed.
+const FEED_LIMIT: usize = 50;
 
 /// Operations on the caller.
 pub struct UserApi {
     /// Shared state.
     pub state: AppState,
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+}
+
+impl UserApi {
+    /// The stored repos the user may push to or administer (active ones unless `inactive_too`),
+    /// by full name.
+    async fn writable_repos(&self, user: &User, inactive_too: bool) -> Result<Vec<Repo>, StoreError> {
+        let rows = every_page(|page| self.state.store.list_user_repos(user.id, page)).await?;
+        Ok(rows
+            .into_iter()
+            .filter(|(repo, perm)| (perm.push || perm.admin) && (inactive_too || repo.active))
+            .map(|(repo, _)| repo)
+            .collect())
+    }
+
+    /// Up to `n` pipelines of a repo, newest first.
+    async fn newest_pipelines(&self, repo: &Repo, n: i64) -> Result<Vec<Pipeline>, StoreError> {
+        self.state.store.list_pipelines(repo.id, &PipelineFilter::default(), Page::new(1, n)).await
+    }
+
+    /// `user/repos?all=true`: the repos the forge lets the user push to, the stored row where
+    /// there is one, plus the user's other stored repos; forge repos not yet activated are
+    /// listed (without `id`) only when the user administers them.
+    async fn forge_repos(&self, user: &User) -> poem::Result<Vec<RepoLastPipelineDto>> {
+        let forge_id = self.state.identity.settings().forge_id;
+        let mut listed: Vec<Repo> = self.writable_repos(user, true).await?;
+        for remote in self.state.forge.repos(user).await? {
+            if !remote.perm.push || listed.iter().any(|r| r.forge_remote_id == remote.repo.forge_remote_id) {
+                continue;
+            }
+            match self.state.store.find_repo_by_forge_id(forge_id, &remote.repo.forge_remote_id).await {
+                Ok(stored) => listed.push(stored),
+                Err(StoreError::NotFound(_)) if remote.perm.admin => {
+                    listed.push(Repo { id: 0, forge_id, ..remote.repo })
+                }
+                Err(StoreError::NotFound(_)) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        listed.sort_by(|a, b| a.full_name.cmp(&b.full_name));
+        Ok(listed
+            .iter()
+            .map(|r| RepoLastPipelineDto { repo: RepoDto::from(r), last_pipeline: None })
+            .collect())
+    }
 }
 
 #[OpenApi(tag = "ApiTags::User")]
@@ -36,5 +97,89 @@ impl UserApi {
     async fn reset_token(&self, caller: Data<&Caller>) -> poem::Result<PlainText<String>> {
         let user = guard::user(&caller)?;
         Ok(PlainText(self.state.identity.rotate(user).await?))
+    }
+
+    /// The caller's active repos they may push to or administer, each with its newest pipeline;
+    /// `name` keeps only repos of that name; `all=true` lists what the forge offers instead.
+    #[oai(path = "/user/repos", method = "get", operation_id = "getUserRepos")]
+    async fn repos(
+        &self,
+        caller: Data<&Caller>,
+        all: Query<Option<bool>>,
+        name: Query<Option<String>>,
+    ) -> poem::Result<Json<Vec<RepoLastPipelineDto>>> {
+        let user = guard::user(&caller)?;
+        if all.0 == Some(true) {
+            return Ok(Json(self.forge_repos(user).await?));
+        }
+        let mut listed = Vec::new();
+        for repo in self.writable_repos(user, false).await? {
+            if name.0.as_ref().is_some_and(|n| *n != repo.name) {
+                continue;
+            }
+            let last = self.newest_pipelines(&repo, 1).await?;
+            listed.push(RepoLastPipelineDto {
+                repo: RepoDto::from(&repo),
+                last_pipeline: last.first().map(PipelineDto::from),
+            });
+        }
+        Ok(Json(listed))
+    }
+
+    /// Resyncs the caller's permissions on stored repos from the forge; answers `"Ok"`.
+    #[oai(path = "/user/repos/refresh", method = "post", operation_id = "refreshUserRepos")]
+    async fn refresh_repos(&self, caller: Data<&Caller>) -> poem::Result<Json<String>> {
+        let user = guard::user(&caller)?;
+        let forge_id = self.state.identity.settings().forge_id;
+        for remote in self.state.forge.repos(user).await? {
+            let repo =
+                match self.state.store.find_repo_by_forge_id(forge_id, &remote.repo.forge_remote_id).await {
+                    Ok(repo) => repo,
+                    Err(StoreError::NotFound(_)) => continue,
+                    Err(e) => return Err(e.into()),
+                };
+            let created = match self.state.store.get_perm(user.id, repo.id).await {
+                Ok(old) => old.created,
+                Err(StoreError::NotFound(_)) => now(),
+                Err(e) => return Err(e.into()),
+            };
+            let perm = Perm {
+                user_id: user.id,
+                repo_id: repo.id,
+                synced: now(),
+                created,
+                updated: now(),
+                ..remote.perm
+            };
+            self.state.store.set_perm(&perm).await?;
+        }
+        Ok(Json("Ok".to_owned()))
+    }
+
+    /// Recent pipelines (at most 50, newest first) of the active repos the caller may push to
+    /// or administer; with `latest=true`, one row per such repo with its newest pipeline.
+    #[oai(path = "/user/feed", method = "get", operation_id = "getUserFeed")]
+    async fn feed(
+        &self,
+        caller: Data<&Caller>,
+        latest: Query<Option<bool>>,
+    ) -> poem::Result<Json<Vec<FeedDto>>> {
+        let user = guard::user(&caller)?;
+        let repos = self.writable_repos(user, false).await?;
+        let mut rows = Vec::new();
+        if latest.0 == Some(true) {
+            for repo in &repos {
+                let newest = self.newest_pipelines(repo, 1).await?;
+                rows.push(newest.first().map_or_else(|| FeedDto::repo_only(repo), |p| FeedDto::new(repo, p)));
+            }
+            return Ok(Json(rows));
+        }
+        for repo in &repos {
+            let pipelines = self.newest_pipelines(repo, FEED_LIMIT as i64).await?;
+            rows.extend(pipelines.iter().map(|p| FeedDto::new(repo, p)));
+        }
+        rows.sort_by(|a, b| (b.created, b.id).cmp(&(a.created, a.id)));
+        rows.truncate(FEED_LIMIT);
+        Ok(Json(rows))
     }
 }

@@ -5,7 +5,11 @@
 //! - [`user`] — users.
 //! - [`repo`] — repos and permissions.
 //! - [`pipeline`] — pipelines, workflows and steps.
+//! - [`org`] — orgs and org permissions.
+//! - [`feed`] — feed rows and repos with their last pipeline.
 
+pub mod feed;
+pub mod org;
 pub mod pipeline;
 pub mod repo;
 pub mod user;
