@@ -13,5 +13,7 @@ mod permissions;
 mod process;
 mod push;
 mod registries;
+mod repos;
 mod secrets;
 mod system;
+mod users;
