@@ -72,6 +72,9 @@ pub struct ServerConfig {
     /// Directory of the built-in forge's git repositories (default: `repos` in the data dir).
     #[arg(long, env = "NUTHATCH_LOCAL_REPOS")]
     pub local_repos: Option<PathBuf>,
+    /// Bearer token `/metrics` requires; unset disables `/metrics` (404).
+    #[arg(long, env = "WOODPECKER_PROMETHEUS_AUTH_TOKEN", hide_env_values = true)]
+    pub prometheus_auth_token: Option<String>,
     /// Database settings.
     #[command(flatten)]
     pub database: DatabaseConfig,

@@ -17,6 +17,7 @@ use crate::app::hook::Hooks;
 use crate::app::identity::{Identity, IdentitySettings};
 use crate::app::repos::{RepoDefaults, Repos};
 use crate::app::store;
+use crate::app::telemetry::{LogLevel, Telemetry};
 use crate::ports::clock::{Clock, SystemClock};
 
 /// A server that is ready to serve: store open and migrated, port bound.
@@ -58,7 +59,11 @@ impl Application {
             defaults,
         );
         let hooks = Hooks::new(store.clone(), forge.clone(), clock, forge_id);
-        let state = AppState { store, identity, repos, hooks, forge, host: config.host.clone() };
+        let telemetry = Telemetry {
+            log_level: LogLevel::new(&config.log.log_level),
+            prometheus_auth_token: config.prometheus_auth_token.clone().filter(|t| !t.is_empty()),
+        };
+        let state = AppState { store, identity, repos, hooks, forge, host: config.host.clone(), telemetry };
         let addr = config.listen_addr()?;
         let acceptor = TcpListener::bind(addr)
             .into_acceptor()

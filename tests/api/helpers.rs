@@ -44,6 +44,7 @@ pub fn test_config(data_dir: PathBuf) -> ServerConfig {
         session_expires: 72 * 3600,
         default_pipeline_timeout: 60,
         local_repos: None,
+        prometheus_auth_token: None,
         database: DatabaseConfig {
             database_driver: "sqlite3".into(),
             database_datasource: None,

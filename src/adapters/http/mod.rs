@@ -7,6 +7,7 @@
 //! - [`auth`], [`guard`]: who is calling, and what they may do.
 //! - [`error`]: status codes and bodies of failures.
 //! - [`hook`]: the webhook receiver; [`web`]: login, logout, `/web-config.js`.
+//! - [`metrics`]: `/metrics` for Prometheus.
 //! - [`system`]: health and version; [`headers`]: headers on every response;
 //!   [`fallback`]: what unknown `/api` paths get.
 
@@ -18,6 +19,7 @@ pub mod fallback;
 pub mod guard;
 pub mod headers;
 pub mod hook;
+pub mod metrics;
 pub mod system;
 pub mod web;
 
@@ -30,6 +32,7 @@ use poem::{Endpoint, EndpointExt, IntoEndpoint, Route, get, post};
 use crate::app::hook::Hooks;
 use crate::app::identity::Identity;
 use crate::app::repos::Repos;
+use crate::app::telemetry::Telemetry;
 use crate::ports::forge::Forge;
 use crate::ports::store::Store;
 
@@ -48,6 +51,8 @@ pub struct AppState {
     pub forge: Arc<dyn Forge>,
     /// Public URL of the server.
     pub host: String,
+    /// Log level and metrics settings.
+    pub telemetry: Telemetry,
 }
 
 /// The whole HTTP application.
@@ -60,6 +65,7 @@ pub fn routes(state: AppState) -> impl Endpoint {
     Route::new()
         .at("/healthz", get(system::healthz))
         .at("/version", get(system::version))
+        .at("/metrics", get(metrics::metrics))
         .at("/authorize", get(web::login_form).post(web::login))
         .at("/logout", get(web::logout))
         .at("/web-config.js", get(web::web_config))

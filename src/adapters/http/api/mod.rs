@@ -55,13 +55,23 @@ pub enum ApiTags {
     System,
 }
 
+/// Crons, forges, agents, badges and system administration.
+type AdminApis = (crons::CronsApi, forges::ForgesApi, agents::AgentsApi, badges::BadgesApi, system::SystemApi);
+
 /// The OpenAPI service of every `/api` operation.
-pub fn service(state: &AppState) -> OpenApiService<(user::UserApi, users::UsersApi, repos::RepoApi), ()> {
+pub fn service(state: &AppState) -> OpenApiService<(user::UserApi, users::UsersApi, repos::RepoApi, AdminApis), ()> {
     OpenApiService::new(
         (
             user::UserApi { state: state.clone() },
             users::UsersApi { state: state.clone() },
             repos::RepoApi { state: state.clone() },
+            (
+                crons::CronsApi { state: state.clone() },
+                forges::ForgesApi { state: state.clone() },
+                agents::AgentsApi { state: state.clone() },
+                badges::BadgesApi { state: state.clone() },
+                system::SystemApi { state: state.clone() },
+            ),
         ),
         "Nuthatch API (Woodpecker-compatible)",
         version::version(),

@@ -7,8 +7,14 @@
 //! - [`pipeline`] — pipelines, workflows and steps.
 //! - [`org`] — orgs and org permissions.
 //! - [`feed`] — feed rows and repos with their last pipeline.
+//! - [`cron`] — cron schedules.
+//! - [`forge`] — forges.
+//! - [`agent`] — agents and their tasks.
 
+pub mod agent;
+pub mod cron;
 pub mod feed;
+pub mod forge;
 pub mod org;
 pub mod pipeline;
 pub mod repo;
