@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::rc::Rc;
+use std::sync::Arc;
 
 use indexmap::IndexMap;
 use serde::Serialize;
@@ -21,6 +22,7 @@ use super::node::Node;
 use super::options::BuildOptions;
 use super::parse::parse_yaml;
 use super::payload::Payload;
+use super::prefetch::RawDocs;
 use super::resubst::RawTree;
 use super::subst::substitute;
 use super::when::MatchContext;
@@ -136,10 +138,13 @@ pub fn build(files: &[ConfigFile], metadata: &Metadata, opts: &BuildOptions) -> 
         seen: HashSet::new(),
         parsed: HashMap::new(),
     };
+    let texts: Vec<Option<&str>> = sorted.iter().map(|f| std::str::from_utf8(&f.data).ok()).collect();
     let mut workflows = Vec::new();
-    for file in sorted {
-        b.file(file, &mut workflows);
-    }
+    RawDocs::with(&texts, |raw_docs| {
+        for (i, file) in sorted.iter().enumerate() {
+            b.file(file, raw_docs.take(i), &mut workflows);
+        }
+    });
     b.resolve_dependencies(&mut workflows);
     BuildOutcome { workflows, errors: b.errors }
 }
@@ -160,8 +165,21 @@ struct Builder<'a> {
     errors: Vec<PipelineError>,
     /// Findings already reported: matrix axes of one file repeat the same ones.
     seen: HashSet<PipelineError>,
-    /// Parse results by substituted text: axes that substitute alike parse once.
-    parsed: HashMap<String, Rc<Result<Node, YamlError>>>,
+    /// Parse results by substituted text: axes that substitute alike parse and decode once.
+    parsed: HashMap<String, Rc<Result<Parsed, YamlError>>>,
+}
+
+/// A substituted document and its decoded workflow (or the decode errors).
+struct Parsed {
+    doc: Node,
+    workflow: Result<Workflow, Vec<YamlError>>,
+}
+
+impl Parsed {
+    fn new(doc: Node) -> Parsed {
+        let workflow = decode_workflow(&doc);
+        Parsed { doc, workflow }
+    }
 }
 
 impl Builder<'_> {
@@ -177,13 +195,18 @@ impl Builder<'_> {
         self.report(vec![PipelineError::new(kind, name, "", e.message.clone(), false).at(e.pos)]);
     }
 
-    fn file(&mut self, file: &ConfigFile, out: &mut Vec<WorkflowOutcome>) {
+    /// `raw_doc` is the parsed text of `file`, `None` when it is not UTF-8.
+    fn file(
+        &mut self,
+        file: &ConfigFile,
+        raw_doc: Option<Result<Node, YamlError>>,
+        out: &mut Vec<WorkflowOutcome>,
+    ) {
         let name = workflow_name(&file.name);
-        let Ok(raw_text) = std::str::from_utf8(&file.data) else {
+        let (Ok(raw_text), Some(raw_doc)) = (std::str::from_utf8(&file.data), raw_doc) else {
             self.report(vec![PipelineError::generic(&name, "configuration is not valid UTF-8")]);
             return;
         };
-        let raw_doc = parse_yaml(raw_text);
         let axes = match raw_doc.as_ref().map_err(Clone::clone).and_then(matrix::axes) {
             Ok(axes) => axes,
             Err(e) => {
@@ -243,27 +266,25 @@ impl Builder<'_> {
             }
         };
         let parsed = Rc::clone(self.parsed.entry(text).or_insert_with_key(|t| {
-            Rc::new(raw_tree.as_mut().and_then(|tree| tree.substituted(t)).map_or_else(|| parse_yaml(t), Ok))
+            let doc = raw_tree.as_mut().and_then(|tree| tree.substituted(t)).map_or_else(|| parse_yaml(t), Ok);
+            Rc::new(doc.map(Parsed::new))
         }));
-        let doc = match parsed.as_ref() {
-            Ok(doc) => doc,
+        let (doc, wf) = match parsed.as_ref() {
+            Ok(Parsed { doc, workflow: Ok(wf) }) => (doc, wf),
+            Ok(Parsed { workflow: Err(errs), .. }) => {
+                for e in errs {
+                    self.yaml_error(name, ErrorType::Compiler, e);
+                }
+                return outcome;
+            }
             Err(e) => {
                 self.yaml_error(name, ErrorType::Compiler, e);
                 return outcome;
             }
         };
-        let wf = match decode_workflow(doc) {
-            Ok(wf) => wf,
-            Err(errs) => {
-                for e in errs {
-                    self.yaml_error(name, ErrorType::Compiler, &e);
-                }
-                return outcome;
-            }
-        };
         outcome.depends_on = wf.depends_on.clone();
         outcome.concurrency = wf.concurrency.clone().filter(|c| c.limit > 0);
-        outcome.labels = self.labels(&wf, &metadata);
+        outcome.labels = self.labels(wf, &metadata);
         outcome.platform = outcome.labels.get("platform").cloned().unwrap_or_default();
 
         let lint_opts = LintOptions {
@@ -271,7 +292,7 @@ impl Builder<'_> {
             privileged_plugins: Some(self.opts.privileged_plugins.clone()),
             trusted_clone_images: self.opts.trusted_clone_list(),
         };
-        let mut findings = lint_workflow(name, &wf, doc, &lint_opts);
+        let mut findings = lint_workflow(name, wf, doc, &lint_opts);
         findings.extend(raw_findings.iter().cloned());
         let blocked = findings.iter().any(|e| !e.is_warning);
         self.report(findings);
@@ -301,7 +322,7 @@ impl Builder<'_> {
             outcome.runs_on.extend(["failure".to_string(), "success".to_string()]);
         }
         let input = CompileInput { metadata: &metadata, axis: &axis, opts: self.opts, ci_env: &ci_env };
-        outcome.state = match self.compile(name, &wf, doc, &input, &outcome.labels) {
+        outcome.state = match self.compile(name, wf, doc, &input, &outcome.labels) {
             Some(p) if p.pipeline.is_empty() => WorkflowState::Skipped(SkipReason::NoStages),
             Some(p) => WorkflowState::Compiled(p),
             None => WorkflowState::Skipped(SkipReason::Error),
@@ -327,9 +348,11 @@ impl Builder<'_> {
                 return None;
             }
         };
+        // One copy shared by every step: the labels are the same for the whole workflow.
+        let labels = Arc::new(labels.clone());
         for step in payload.pipeline.iter_mut().flat_map(|s| s.steps.iter_mut()) {
             step.org_id = input.metadata.repo.org_id;
-            step.workflow_labels = labels.clone();
+            step.workflow_labels = Arc::clone(&labels);
         }
         if let Some(size) = json_size_over(&payload, self.opts.max_payload_bytes) {
             let msg = format!(

@@ -37,6 +37,11 @@ impl Environment {
         Merged { shared: self.shared.iter().peekable(), own: self.own.iter().peekable() }
     }
 
+    /// The shared variables and the step's own ones (which may override shared ones).
+    pub fn layers(&self) -> (&Arc<BTreeMap<String, String>>, &BTreeMap<String, String>) {
+        (&self.shared, &self.own)
+    }
+
     /// Number of distinct variables.
     pub fn len(&self) -> usize {
         self.iter().count()

@@ -7,7 +7,7 @@
 //! `${...}` ([`subst`]), parse ([`parse`], [`merge`], [`resubst`]), decode ([`decode`]
 //! into [`model`]), lint ([`lint`]), filter with `when` ([`when`], [`expr`], [`glob`]) and
 //! compile ([`compile`] into [`payload`]); finally resolve `depends_on` between
-//! workflows ([`workflows`]).
+//! workflows ([`workflows`]). The raw files are parsed ahead on spare cores ([`prefetch`]).
 
 pub mod builder;
 pub mod compile;
@@ -26,6 +26,7 @@ pub mod node;
 pub mod options;
 pub mod parse;
 pub mod payload;
+pub mod prefetch;
 pub mod resubst;
 pub mod subst;
 pub mod when;

@@ -3,8 +3,9 @@
 //! and `auth_config` always present, so the agent never meets a nil map.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 
 pub use super::environment::Environment;
 
@@ -25,17 +26,27 @@ impl Payload {
         const PER_STEP: usize = 1024;
         let strings =
             |items: &mut dyn Iterator<Item = usize>| items.map(|len| 6 * len + PER_STRING).sum::<usize>();
+        let map = |m: &BTreeMap<String, String>| strings(&mut m.iter().map(|(k, v)| k.len() + v.len()));
+        // Steps share a few variable maps: each is measured once. Counting the shared and
+        // the own variables separately counts overridden ones twice, still an upper bound.
+        let mut shared_sizes: Vec<(*const BTreeMap<String, String>, usize)> = Vec::new();
+        let mut shared_size = |shared: &Arc<BTreeMap<String, String>>| {
+            let ptr = Arc::as_ptr(shared);
+            match shared_sizes.iter().find(|(p, _)| *p == ptr) {
+                Some(&(_, size)) => size,
+                None => {
+                    let size = map(shared);
+                    shared_sizes.push((ptr, size));
+                    size
+                }
+            }
+        };
         let steps = self.pipeline.iter().flat_map(|s| &s.steps);
         let body: usize = steps
             .map(|step| {
-                let env = strings(&mut step.environment.iter().map(|(k, v)| k.len() + v.len()));
-                let maps = strings(
-                    &mut step
-                        .secret_mapping
-                        .iter()
-                        .chain(&step.workflow_labels)
-                        .map(|(k, v)| k.len() + v.len()),
-                );
+                let (shared, own) = step.environment.layers();
+                let env = shared_size(shared) + map(own);
+                let maps = map(&step.secret_mapping) + map(&step.workflow_labels);
                 let lists = [
                     &step.entrypoint,
                     &step.commands,
@@ -161,8 +172,17 @@ pub struct Step {
     pub ports: Vec<Port>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub backend_options: Option<serde_json::Value>,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub workflow_labels: BTreeMap<String, String>,
+    /// Shared by all steps of a workflow.
+    #[serde(skip_serializing_if = "no_labels", serialize_with = "shared_labels")]
+    pub workflow_labels: Arc<BTreeMap<String, String>>,
+}
+
+fn no_labels(labels: &Arc<BTreeMap<String, String>>) -> bool {
+    labels.is_empty()
+}
+
+fn shared_labels<S: Serializer>(labels: &Arc<BTreeMap<String, String>>, s: S) -> Result<S::Ok, S::Error> {
+    labels.as_ref().serialize(s)
 }
 
 /// `extra_hosts` entry.

@@ -220,7 +220,7 @@ impl<'a> StepContext<'a> {
             network_mode: c.network_mode.clone(),
             ports: c.ports.iter().map(|p| port(p)).collect::<Result<_, _>>().map_err(fail)?,
             backend_options: c.backend_options.clone(),
-            workflow_labels: BTreeMap::new(),
+            workflow_labels: Arc::default(),
         })
     }
 }
