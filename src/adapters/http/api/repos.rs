@@ -3,8 +3,8 @@
 //! pull requests of a repo.
 //!
 //! # Layout
-//! - [`settings`]: the RepoPatch body of `PATCH /repos/{id}`.
-//! - [`maintenance`]: repair and move.
+//! - [`settings`] — the RepoPatch body of `PATCH /repos/{id}`.
+//! - [`maintenance`] — repair and move.
 
 mod maintenance;
 mod settings;

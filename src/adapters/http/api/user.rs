@@ -178,7 +178,7 @@ impl UserApi {
             let pipelines = self.newest_pipelines(repo, FEED_LIMIT as i64).await?;
             rows.extend(pipelines.iter().map(|p| FeedDto::new(repo, p)));
         }
-        rows.sort_by(|a, b| (b.created, b.id).cmp(&(a.created, a.id)));
+        rows.sort_by_key(|r| std::cmp::Reverse((r.created, r.id)));
         rows.truncate(FEED_LIMIT);
         Ok(Json(rows))
     }

@@ -77,7 +77,7 @@ impl UsersApi {
                 .await?
                 .into_iter()
                 .find(|u| u.forge_id == forge_id && u.forge_remote_id == remote_id)
-                .ok_or_else(|| StoreError::NotFound("user".into())),
+                .ok_or_else(|| StoreError::NotFound("user")),
             None => self.state.store.find_user_by_login(forge_id, login).await,
         };
         found.map_err(|e| match e {
