@@ -7,6 +7,8 @@
 //! - [`pipeline`] — pipelines, workflows and steps.
 //! - [`org`] — orgs and org permissions.
 //! - [`feed`] — feed rows and repos with their last pipeline.
+//! - [`secret`] — secrets and secret patches.
+//! - [`registry`] — registry credentials.
 //! - [`cron`] — cron schedules.
 //! - [`forge`] — forges.
 //! - [`agent`] — agents and their tasks.
@@ -17,7 +19,9 @@ pub mod feed;
 pub mod forge;
 pub mod org;
 pub mod pipeline;
+pub mod registry;
 pub mod repo;
+pub mod secret;
 pub mod user;
 
 /// For `skip_serializing_if`: Go's `omitempty` on booleans.
