@@ -55,26 +55,32 @@ pub enum ApiTags {
     System,
 }
 
+/// The caller, users, repos and orgs.
+type AccountApis = (user::UserApi, users::UsersApi, repos::RepoApi, orgs::OrgsApi);
+
+/// Secrets and registries of every scope.
+type CredentialApis = (secrets::SecretsApi, registries::RegistriesApi);
+
 /// Crons, forges, agents, badges and system administration.
 type AdminApis = (crons::CronsApi, forges::ForgesApi, agents::AgentsApi, badges::BadgesApi, system::SystemApi);
 
 /// The OpenAPI service of every `/api` operation.
-pub fn service(state: &AppState) -> OpenApiService<(user::UserApi, users::UsersApi, repos::RepoApi, AdminApis), ()> {
-    OpenApiService::new(
-        (
-            user::UserApi { state: state.clone() },
-            users::UsersApi { state: state.clone() },
-            repos::RepoApi { state: state.clone() },
-            (
-                crons::CronsApi { state: state.clone() },
-                forges::ForgesApi { state: state.clone() },
-                agents::AgentsApi { state: state.clone() },
-                badges::BadgesApi { state: state.clone() },
-                system::SystemApi { state: state.clone() },
-            ),
-        ),
-        "Nuthatch API (Woodpecker-compatible)",
-        version::version(),
-    )
-    .server("/api")
+pub fn service(state: &AppState) -> OpenApiService<(AccountApis, CredentialApis, AdminApis), ()> {
+    let s = || state.clone();
+    let accounts = (
+        user::UserApi { state: s() },
+        users::UsersApi { state: s() },
+        repos::RepoApi { state: s() },
+        orgs::OrgsApi { state: s() },
+    );
+    let credentials = (secrets::SecretsApi { state: s() }, registries::RegistriesApi { state: s() });
+    let admin = (
+        crons::CronsApi { state: s() },
+        forges::ForgesApi { state: s() },
+        agents::AgentsApi { state: s() },
+        badges::BadgesApi { state: s() },
+        system::SystemApi { state: s() },
+    );
+    OpenApiService::new((accounts, credentials, admin), "Nuthatch API (Woodpecker-compatible)", version::version())
+        .server("/api")
 }
