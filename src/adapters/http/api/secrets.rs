@@ -1,6 +1,6 @@
 //! `/api` operations on secrets of the three scopes: a repo's (`/repos/:repo_id/secrets`, R:push),
 //! an org's (`/orgs/:org_id/secrets`, O:admin) and the server's (`/secrets`: any user reads, server
-//! admins write, as upstream 3.x). Every scope runs the same [`Secrets`] operations; the handlers
+//! admins write, as upstream 3.x). Every scope runs the same `Secrets` operations; the handlers
 //! only pick the scope after the scope's guard. Answers never carry a secret's value.
 //!
 //! The scope guards ([`repo_scope`], [`org_scope`], [`global_scope`]) are shared with
