@@ -3,7 +3,7 @@
 //! admins write, as upstream 3.x). Every scope runs the same `Secrets` operations; the handlers
 //! only pick the scope after the scope's guard. Answers never carry a secret's value.
 //!
-//! The scope guards ([`repo_scope`], [`org_scope`], [`global_scope`]) are shared with
+//! The scope guards (`repo_scope`, `org_scope`, `global_scope`) are shared with
 //! [`registries`](super::registries), whose scopes and permissions are the same.
 
 use poem::http::StatusCode;
