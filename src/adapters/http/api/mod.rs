@@ -5,11 +5,10 @@
 //! arguments in the order they appear in the path.
 //!
 //! # Layout
-//! - [`user`]: the caller (`/user`, tokens).
-//! - [`users`]: user administration.
-//! - [`repos`]: repositories.
-//! - [`orgs`], [`secrets`], [`registries`], [`crons`], [`forges`], [`agents`], [`badges`],
-//!   [`system`]: the other resource groups.
+//! - [`user`] — the caller (`/user`, tokens); [`users`] — user administration.
+//! - [`repos`] — repositories; [`orgs`] — organizations.
+//! - [`secrets`], [`registries`] — credentials of repos, orgs and the server.
+//! - [`crons`], [`forges`], [`agents`], [`badges`], [`system`] — the other resource groups.
 
 pub mod agents;
 pub mod badges;
