@@ -139,8 +139,14 @@ pub fn build(files: &[ConfigFile], metadata: &Metadata, opts: &BuildOptions) -> 
         parsed: HashMap::new(),
     };
     let texts: Vec<Option<&str>> = sorted.iter().map(|f| std::str::from_utf8(&f.data).ok()).collect();
+    // Parsing and the raw-text lint depend on the file alone, so they run ahead.
+    let prepare = |i: usize, text: &str| {
+        let doc = parse_yaml(text);
+        let findings = lint_raw(&workflow_name(&sorted[i].name), text, doc.as_ref().ok());
+        (doc, findings)
+    };
     let mut workflows = Vec::new();
-    RawDocs::with(&texts, |raw_docs| {
+    RawDocs::with(&texts, &prepare, |raw_docs| {
         for (i, file) in sorted.iter().enumerate() {
             b.file(file, raw_docs.take(i), &mut workflows);
         }
@@ -195,15 +201,16 @@ impl Builder<'_> {
         self.report(vec![PipelineError::new(kind, name, "", e.message.clone(), false).at(e.pos)]);
     }
 
-    /// `raw_doc` is the parsed text of `file`, `None` when it is not UTF-8.
+    /// `raw` is the parsed text of `file` and its raw-text findings, `None` when the
+    /// text is not UTF-8.
     fn file(
         &mut self,
         file: &ConfigFile,
-        raw_doc: Option<Result<Node, YamlError>>,
+        raw: Option<(Result<Node, YamlError>, Vec<PipelineError>)>,
         out: &mut Vec<WorkflowOutcome>,
     ) {
         let name = workflow_name(&file.name);
-        let (Ok(raw_text), Some(raw_doc)) = (std::str::from_utf8(&file.data), raw_doc) else {
+        let (Ok(raw_text), Some((raw_doc, raw_findings))) = (std::str::from_utf8(&file.data), raw) else {
             self.report(vec![PipelineError::generic(&name, "configuration is not valid UTF-8")]);
             return;
         };
@@ -215,7 +222,6 @@ impl Builder<'_> {
             }
         };
         let several = axes.len() > 1;
-        let raw_findings = lint_raw(&name, raw_text, raw_doc.as_ref().ok());
         let mut raw_tree = raw_doc.as_ref().ok().map(|doc| RawTree::new(doc, raw_text));
         let input = FileInput { name: &name, raw_text, raw_findings: &raw_findings };
         for (i, axis) in axes.into_iter().enumerate() {
@@ -266,7 +272,8 @@ impl Builder<'_> {
             }
         };
         let parsed = Rc::clone(self.parsed.entry(text).or_insert_with_key(|t| {
-            let doc = raw_tree.as_mut().and_then(|tree| tree.substituted(t)).map_or_else(|| parse_yaml(t), Ok);
+            let doc =
+                raw_tree.as_mut().and_then(|tree| tree.substituted(t)).map_or_else(|| parse_yaml(t), Ok);
             Rc::new(doc.map(Parsed::new))
         }));
         let (doc, wf) = match parsed.as_ref() {

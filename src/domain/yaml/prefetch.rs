@@ -1,45 +1,49 @@
-//! Parses the raw configuration files of a build ahead of the sequential build loop.
-//! Parsing is pure and the most expensive part of a build, while the rest of a build
-//! (ids, pids, findings) must stay in file order. So helper threads parse the next
-//! files while the caller works through them in order; a file nobody has started yet is
-//! parsed by the caller itself, so the result never depends on the thread count.
+//! Prepares the raw configuration files of a build ahead of the sequential build loop.
+//! The per-file work that depends only on the file (parsing, the most expensive part of
+//! a build, and the raw-text lint) is pure, while the rest of a build (ids, pids,
+//! findings) must stay in file order. So helper threads prepare the next files while the
+//! caller works through them in order; a file nobody has started yet is prepared by the
+//! caller itself, so the result never depends on the thread count.
 
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread;
 
-use super::error::YamlError;
-use super::node::Node;
-use super::parse::parse_yaml;
-
 /// Most helper threads per build: files are few, and each build runs on a server that
 /// handles other requests too.
 const MAX_HELPERS: usize = 3;
 
-type Parsed = Result<Node, YamlError>;
-
-enum Slot {
-    /// Not started (or not UTF-8 text, which is never parsed).
+enum Slot<T> {
+    /// Not started (or not UTF-8 text, which is never prepared).
     Pending,
-    /// Being parsed by a helper.
+    /// Being prepared by a helper.
     Claimed,
-    Done(Parsed),
+    Done(T),
     Taken,
 }
 
-/// Raw documents parsed in the background, handed out in any order by [`RawDocs::take`].
-pub struct RawDocs<'a> {
+/// The function preparing file `i` from its text.
+pub type Prepare<'a, T> = &'a (dyn Fn(usize, &str) -> T + Sync);
+
+/// Raw files prepared in the background, handed out in any order by [`RawDocs::take`].
+pub struct RawDocs<'a, T> {
     texts: &'a [Option<&'a str>],
-    slots: Mutex<Vec<Slot>>,
+    prepare: Prepare<'a, T>,
+    slots: Mutex<Vec<Slot<T>>>,
     done: Condvar,
 }
 
-impl<'a> RawDocs<'a> {
-    /// Run `body` with the documents of `texts` (`None`: not UTF-8) being parsed by
-    /// helper threads: at most one per spare core, never more than the files minus one.
-    pub fn with<R>(texts: &'a [Option<&'a str>], body: impl FnOnce(&RawDocs<'a>) -> R) -> R {
+impl<'a, T: Send> RawDocs<'a, T> {
+    /// Run `body` with the files of `texts` (`None`: not UTF-8) being prepared by helper
+    /// threads: at most one per spare core, never more than the files minus one.
+    pub fn with<R>(
+        texts: &'a [Option<&'a str>],
+        prepare: Prepare<'a, T>,
+        body: impl FnOnce(&RawDocs<'a, T>) -> R,
+    ) -> R {
         let docs = RawDocs {
             texts,
+            prepare,
             slots: Mutex::new(texts.iter().map(|_| Slot::Pending).collect()),
             done: Condvar::new(),
         };
@@ -56,28 +60,28 @@ impl<'a> RawDocs<'a> {
         })
     }
 
-    /// The parsed document of file `i`, or `None` when its text is not UTF-8.
-    /// Each document can be taken once.
-    pub fn take(&self, i: usize) -> Option<Parsed> {
+    /// The prepared file `i`, or `None` when its text is not UTF-8. Each file can be
+    /// taken once.
+    pub fn take(&self, i: usize) -> Option<T> {
         let text = self.texts[i]?;
         let mut slots = self.lock();
         loop {
             match std::mem::replace(&mut slots[i], Slot::Taken) {
                 Slot::Pending => {
                     drop(slots);
-                    return Some(parse_yaml(text));
+                    return Some((self.prepare)(i, text));
                 }
-                Slot::Done(parsed) => return Some(parsed),
+                Slot::Done(prepared) => return Some(prepared),
                 Slot::Claimed => {
                     slots[i] = Slot::Claimed;
                     slots = self.done.wait(slots).unwrap_or_else(PoisonError::into_inner);
                 }
-                Slot::Taken => panic!("raw document {i} taken twice"),
+                Slot::Taken => panic!("raw file {i} taken twice"),
             }
         }
     }
 
-    /// Helper loop: parse the first file nobody has started, until none is left.
+    /// Helper loop: prepare the first file nobody has started, until none is left.
     fn help(&self) {
         loop {
             let (i, text) = {
@@ -89,16 +93,20 @@ impl<'a> RawDocs<'a> {
                 slots[i] = Slot::Claimed;
                 (i, text)
             };
-            // On a panic the file goes back to the caller, which then panics in its own
-            // parse instead of waiting forever.
-            let parsed = panic::catch_unwind(AssertUnwindSafe(|| parse_yaml(text)));
-            self.lock()[i] = parsed.map_or(Slot::Pending, Slot::Done);
+            let prepared = panic::catch_unwind(AssertUnwindSafe(|| (self.prepare)(i, text)));
+            let failed = prepared.is_err();
+            // After a panic the file goes back to the caller, which then panics itself
+            // instead of waiting forever, and this helper stops.
+            self.lock()[i] = prepared.map_or(Slot::Pending, Slot::Done);
             self.done.notify_all();
+            if failed {
+                return;
+            }
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, Vec<Slot>> {
-        // A panicking parse is a bug; the slots themselves stay consistent.
+    fn lock(&self) -> MutexGuard<'_, Vec<Slot<T>>> {
+        // Panics while preparing are caught in `help`, so the slots stay consistent.
         self.slots.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
@@ -106,13 +114,19 @@ impl<'a> RawDocs<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::yaml::error::YamlError;
+    use crate::domain::yaml::node::Node;
+    use crate::domain::yaml::parse::parse_yaml;
+
+    type Parsed = Result<Node, YamlError>;
 
     #[test]
     fn results_match_a_sequential_parse_in_any_order() {
         let texts = ["a: 1\n", "b: [x, y]\n", "c: {\n", "d: e\n"];
         let inputs: Vec<Option<&str>> = texts.iter().copied().map(Some).chain([None]).collect();
+        let parse = |_: usize, text: &str| parse_yaml(text);
         let got: Vec<Option<Parsed>> =
-            RawDocs::with(&inputs, |docs| (0..inputs.len()).rev().map(|i| docs.take(i)).collect());
+            RawDocs::with(&inputs, &parse, |docs| (0..inputs.len()).rev().map(|i| docs.take(i)).collect());
         let want: Vec<Option<Parsed>> = inputs.iter().rev().map(|t| t.map(parse_yaml)).collect();
         assert_eq!(got, want);
     }
