@@ -4,6 +4,7 @@
 mod admin;
 mod agents;
 mod badges;
+mod coverage;
 mod crons;
 mod forges;
 mod helpers;
