@@ -2,6 +2,7 @@
 //! filters), text or JSON lines on stderr. The level filter sits behind a reload layer so
 //! `POST /api/log-level` changes it while the server runs.
 
+use std::io::IsTerminal;
 use std::sync::{Arc, OnceLock, RwLock};
 
 use tracing_subscriber::layer::SubscriberExt;
@@ -25,7 +26,10 @@ pub fn init(config: &LogConfig) {
     let (filter, handle) = reload::Layer::new(filter);
     let registry = tracing_subscriber::registry().with(filter);
     let installed = match config.log_format {
-        LogFormat::Text => registry.with(fmt::layer().with_writer(std::io::stderr)).try_init(),
+        // Colours only for a person at a terminal, not in log files and collectors.
+        LogFormat::Text => registry
+            .with(fmt::layer().with_writer(std::io::stderr).with_ansi(std::io::stderr().is_terminal()))
+            .try_init(),
         LogFormat::Json => registry.with(fmt::layer().json().with_writer(std::io::stderr)).try_init(),
     };
     if installed.is_ok() {
