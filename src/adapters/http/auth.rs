@@ -9,6 +9,7 @@ use poem::{Endpoint, IntoResponse, Middleware, Request, Response, Result};
 
 use crate::domain::token::{Token, TokenType, claims};
 use crate::domain::user::User;
+use crate::ports::clock::{Clock, SystemClock};
 use crate::ports::store::Store;
 
 /// Name of the browser session cookie.
@@ -43,17 +44,13 @@ pub fn presented_token(req: &Request) -> Option<String> {
     req.cookie().get(SESSION_COOKIE).map(|c| c.value_str().to_owned())
 }
 
-fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
-}
-
 /// Verifies a user/session token and loads its user; `None` for anything invalid.
 async fn authenticate(store: &dyn Store, raw: &str) -> Option<(User, TokenType)> {
     let allowed = [TokenType::User, TokenType::Sess];
     let peeked = Token::peek(raw, &allowed).ok()?;
     let user_id: i64 = peeked.claim(claims::USER_ID)?.parse().ok()?;
     let user = store.get_user(user_id).await.ok()?;
-    let token = Token::verify(raw, &allowed, now(), user.hash.as_bytes()).ok()?;
+    let token = Token::verify(raw, &allowed, SystemClock.now(), user.hash.as_bytes()).ok()?;
     Some((user, token.kind))
 }
 
@@ -62,7 +59,7 @@ fn csrf_ok(req: &Request, user: &User) -> bool {
     let Some(raw) = req.headers().get(CSRF_HEADER).and_then(|h| h.to_str().ok()) else {
         return false;
     };
-    Token::verify(raw, &[TokenType::Csrf], now(), user.hash.as_bytes())
+    Token::verify(raw, &[TokenType::Csrf], SystemClock.now(), user.hash.as_bytes())
         .is_ok_and(|t| t.claim(claims::USER_ID) == Some(user.id.to_string().as_str()))
 }
 

@@ -197,13 +197,6 @@ where
     }
 }
 
-/// The current unix time in seconds.
-fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-}
-
 #[async_trait::async_trait]
 impl HealthStore for SqlStore {
     async fn ping(&self) -> Result<(), StoreError> {

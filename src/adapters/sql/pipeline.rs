@@ -13,9 +13,10 @@ use serde::{Deserialize, Serialize};
 use crate::adapters::sql::dialect::last_insert_id;
 use crate::adapters::sql::json::{decode, encode, from_name};
 use crate::adapters::sql::schema::{configs, pipeline_configs, pipelines, repos};
-use crate::adapters::sql::{SqlStore, found, unix_now};
+use crate::adapters::sql::{SqlStore, found};
 use crate::domain::event::WebhookEvent;
 use crate::domain::pipeline::{CancelInfo, Pipeline, PipelineError, Release};
+use crate::ports::clock::{Clock, SystemClock};
 use crate::ports::store::{Page, PipelineFilter, PipelineStore, StoreError};
 
 #[derive(Queryable, Selectable, Insertable, AsChangeset)]
@@ -180,7 +181,7 @@ fn into_pipelines(rows: Vec<PipelineRow>) -> Result<Vec<Pipeline>, StoreError> {
 #[async_trait::async_trait]
 impl PipelineStore for SqlStore {
     async fn create_pipeline(&self, pipeline: &Pipeline) -> Result<Pipeline, StoreError> {
-        let created = if pipeline.created == 0 { unix_now() } else { pipeline.created };
+        let created = if pipeline.created == 0 { SystemClock.now() } else { pipeline.created };
         let mut row = PipelineRow::from_domain(&Pipeline { created, ..pipeline.clone() })?;
         let repo_id = row.repo_id;
         let (id, number) = with_conn!(self, write, "repo", |c, d| {

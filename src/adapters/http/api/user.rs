@@ -18,6 +18,7 @@ use crate::domain::perm::Perm;
 use crate::domain::pipeline::Pipeline;
 use crate::domain::repo::Repo;
 use crate::domain::user::User;
+use crate::ports::clock::{Clock, SystemClock};
 use crate::ports::store::{Page, PipelineFilter, StoreError};
 
 /// Most rows of the feed.
@@ -27,10 +28,6 @@ const FEED_LIMIT: usize = 50;
 pub struct UserApi {
     /// Shared state.
     pub state: AppState,
-}
-
-fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
 }
 
 impl UserApi {
@@ -140,15 +137,15 @@ impl UserApi {
                 };
             let created = match self.state.store.get_perm(user.id, repo.id).await {
                 Ok(old) => old.created,
-                Err(StoreError::NotFound(_)) => now(),
+                Err(StoreError::NotFound(_)) => SystemClock.now(),
                 Err(e) => return Err(e.into()),
             };
             let perm = Perm {
                 user_id: user.id,
                 repo_id: repo.id,
-                synced: now(),
+                synced: SystemClock.now(),
                 created,
-                updated: now(),
+                updated: SystemClock.now(),
                 ..remote.perm
             };
             self.state.store.set_perm(&perm).await?;

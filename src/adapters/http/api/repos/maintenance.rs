@@ -7,12 +7,9 @@ use crate::domain::org::Org;
 use crate::domain::perm::Perm;
 use crate::domain::repo::{Redirection, Repo};
 use crate::domain::user::User;
+use crate::ports::clock::{Clock, SystemClock};
 use crate::ports::forge::{ForgeError, ForgeRepo};
 use crate::ports::store::StoreError;
-
-fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
-}
 
 /// The repo owner, whose forge credentials repo maintenance uses; `fallback` when the owner's
 /// account is gone.
@@ -74,11 +71,17 @@ async fn adopt(state: &AppState, user: &User, repo: &mut Repo, remote: &Repo) ->
 async fn save_perm(state: &AppState, user: &User, repo: &Repo, remote: &ForgeRepo) -> Result<(), ApiError> {
     let created = match state.store.get_perm(user.id, repo.id).await {
         Ok(old) => old.created,
-        Err(StoreError::NotFound(_)) => now(),
+        Err(StoreError::NotFound(_)) => SystemClock.now(),
         Err(e) => return Err(e.into()),
     };
-    let perm =
-        Perm { user_id: user.id, repo_id: repo.id, synced: now(), created, updated: now(), ..remote.perm };
+    let perm = Perm {
+        user_id: user.id,
+        repo_id: repo.id,
+        synced: SystemClock.now(),
+        created,
+        updated: SystemClock.now(),
+        ..remote.perm
+    };
     Ok(state.store.set_perm(&perm).await?)
 }
 
