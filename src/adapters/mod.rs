@@ -3,8 +3,16 @@
 //! # Layout
 //! - [`forge`]: code hosts; for now the built-in local forge of bare git repositories.
 //! - [`http`]: the HTTP API (poem).
-//! - [`sql`]: the store on SQLite, PostgreSQL and MySQL/MariaDB (diesel-async).
+//! - [`grpc`]: the agent protocol.
+//! - [`sql`]: the store and the durable queue on SQLite, PostgreSQL and MySQL/MariaDB.
+//! - [`memory`]: in-process queue, pub/sub and live logs (one server).
+//! - [`redis`]: queue, pub/sub and live logs shared by several servers.
+//! - [`file`]: step logs in files.
 
+pub mod file;
 pub mod forge;
+pub mod grpc;
 pub mod http;
+pub mod memory;
+pub mod redis;
 pub mod sql;

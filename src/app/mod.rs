@@ -4,6 +4,7 @@
 //! - [`cli`] — the `nuthatch` command line and its subcommands.
 //! - [`config`], [`dotenv`]: settings from flags, the environment and `.env`.
 //! - [`telemetry`] — logging.
+//! - [`engine`] — the execution ports (queue, pub/sub, logs) shared by API, gRPC and schedulers.
 //! - [`store`] — choosing and opening the store adapter; [`bootstrap`]: first-start setup.
 //! - [`identity`], [`repos`], [`hook`]: use cases: login and tokens, repo activation, webhooks.
 //! - [`server`] — the server process; [`ping`]: its health check from outside.
@@ -13,6 +14,7 @@ pub mod bootstrap;
 pub mod cli;
 pub mod config;
 pub mod dotenv;
+pub mod engine;
 pub mod hook;
 pub mod identity;
 pub mod lint;

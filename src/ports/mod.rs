@@ -5,7 +5,14 @@
 //! - [`clock`]: the current time.
 //! - [`forge`]: code hosts: identity, repos, files, webhooks and commit statuses.
 //! - [`store`]: persistence, one trait per aggregate.
+//! - [`queue`]: workflows waiting for agents, leases, dependencies.
+//! - [`pubsub`]: pipeline events for live viewers; [`livelog`]: lines of running steps.
+//! - [`logs`]: stored step logs (database or files).
 
 pub mod clock;
 pub mod forge;
+pub mod livelog;
+pub mod logs;
+pub mod pubsub;
+pub mod queue;
 pub mod store;

@@ -77,6 +77,7 @@ mod log;
 mod org;
 mod perm;
 mod pipeline;
+mod queue;
 mod registry;
 mod repo;
 mod schema;

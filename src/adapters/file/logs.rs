@@ -1,0 +1,1 @@
+//! Step logs as JSON-lines files.

@@ -1,0 +1,3 @@
+//! Adapters on the local file system.
+
+pub mod logs;

@@ -1,0 +1,1 @@
+//! The agent gRPC protocol (v16): server and client.

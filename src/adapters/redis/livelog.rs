@@ -1,0 +1,1 @@
+//! livelog on Redis.

@@ -1,0 +1,1 @@
+//! pubsub on Redis.
