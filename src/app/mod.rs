@@ -5,6 +5,7 @@
 //! - [`config`], [`dotenv`]: settings from flags, the environment and `.env`.
 //! - [`telemetry`] — logging.
 //! - [`engine`] — the execution ports (queue, pub/sub, logs) shared by API, gRPC and schedulers.
+//! - [`events`] — pipeline events for live viewers.
 //! - [`store`] — choosing and opening the store adapter; [`bootstrap`]: first-start setup.
 //! - [`identity`], [`repos`], [`hook`]: use cases: login and tokens, repo activation, webhooks.
 //! - [`server`] — the server process; [`ping`]: its health check from outside.
@@ -15,6 +16,7 @@ pub mod cli;
 pub mod config;
 pub mod dotenv;
 pub mod engine;
+pub mod events;
 pub mod hook;
 pub mod identity;
 pub mod lint;
