@@ -84,6 +84,21 @@ pub struct ServerConfig {
 }
 
 impl ServerConfig {
+    /// Every setting at its default, or as the environment sets it: a base for tests and tools,
+    /// which then override the fields they care about.
+    ///
+    /// # Errors
+    /// When an environment variable holds an invalid value.
+    pub fn from_env() -> anyhow::Result<Self> {
+        #[derive(clap::Parser)]
+        struct Only {
+            #[command(flatten)]
+            config: ServerConfig,
+        }
+        let only = <Only as clap::Parser>::try_parse_from(["nuthatch"]).context("invalid server settings")?;
+        Ok(only.config)
+    }
+
     /// The socket address to bind, from `server_addr`.
     pub fn listen_addr(&self) -> anyhow::Result<SocketAddr> {
         parse_listen_addr(&self.server_addr)

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use nuthatch::adapters::forge::local::LocalForge;
 use nuthatch::app::bootstrap::AdminCredentials;
-use nuthatch::app::config::{DatabaseConfig, LogConfig, LogFormat, ServerConfig};
+use nuthatch::app::config::{LogConfig, LogFormat, ServerConfig};
 use nuthatch::app::server::Application;
 use nuthatch::ports::store::Store;
 
@@ -36,24 +36,15 @@ pub fn temp_dir(tag: &str) -> PathBuf {
 
 /// Server settings for a test: port 0 on loopback, the given data dir, quiet logs.
 pub fn test_config(data_dir: PathBuf) -> ServerConfig {
-    ServerConfig {
-        server_addr: "127.0.0.1:0".into(),
-        host: "http://localhost".into(),
-        webhook_host: None,
-        admin: Vec::new(),
-        session_expires: 72 * 3600,
-        default_pipeline_timeout: 60,
-        local_repos: None,
-        prometheus_auth_token: None,
-        database: DatabaseConfig {
-            database_driver: "sqlite3".into(),
-            database_datasource: None,
-            database_datasource_file: None,
-            database_max_connections: 4,
-            data_dir: Some(data_dir),
-        },
-        log: LogConfig { log_level: "warn".into(), log_format: LogFormat::Text },
-    }
+    let mut config = ServerConfig::from_env().expect("default settings parse");
+    config.server_addr = "127.0.0.1:0".into();
+    config.host = "http://localhost".into();
+    config.database.database_driver = "sqlite3".into();
+    config.database.database_datasource = None;
+    config.database.database_max_connections = 4;
+    config.database.data_dir = Some(data_dir);
+    config.log = LogConfig { log_level: "warn".into(), log_format: LogFormat::Text };
+    config
 }
 
 /// Starts a server on an empty SQLite database.
