@@ -6,11 +6,15 @@
 //! - [`telemetry`] — logging.
 //! - [`engine`] — the execution ports (queue, pub/sub, logs) shared by API, gRPC and schedulers.
 //! - [`events`] — pipeline events for live viewers.
+//! - [`pipelines`] — the pipeline lifecycle: create, start, approve, cancel, restart, settle.
 //! - [`store`] — choosing and opening the store adapter; [`bootstrap`]: first-start setup.
 //! - [`identity`], [`repos`], [`hook`]: use cases: login and tokens, repo activation, webhooks.
+//! - [`agent_rpc`] — the agent protocol's use cases (served over gRPC by `adapters::grpc`).
 //! - [`server`] — the server process; [`ping`]: its health check from outside.
+//! - [`signing_key`] — the cluster's Ed25519 key for signing extension requests.
 //! - [`version`] — the version reported to clients.
 
+pub mod agent_rpc;
 pub mod bootstrap;
 pub mod cli;
 pub mod config;
@@ -21,8 +25,10 @@ pub mod hook;
 pub mod identity;
 pub mod lint;
 pub mod ping;
+pub mod pipelines;
 pub mod repos;
 pub mod server;
+pub mod signing_key;
 pub mod store;
 pub mod telemetry;
 pub mod version;
