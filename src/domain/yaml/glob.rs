@@ -8,8 +8,16 @@ use std::collections::HashSet;
 /// Most alternatives a brace pattern may expand to; beyond that the pattern is invalid.
 const MAX_ALTERNATIVES: usize = 256;
 
+/// Characters with a meaning in patterns (an unpaired `}` makes a pattern invalid).
+const SPECIAL: [char; 7] = ['*', '?', '[', ']', '{', '}', '\\'];
+
 /// Whether `name` matches `pattern`; invalid patterns give `false`.
 pub fn glob_match(pattern: &str, name: &str) -> bool {
+    // Most filters are plain names (`main`, `push`): without special characters a
+    // pattern matches only itself, so no expansion or matcher state is needed.
+    if !pattern.contains(SPECIAL) {
+        return pattern == name;
+    }
     let Some(alternatives) = expand_braces(pattern) else { return false };
     let name: Vec<char> = name.chars().collect();
     alternatives.iter().any(|alt| {
@@ -245,6 +253,9 @@ mod tests {
             ("{a,b", "a", false),
             ("refs/tags/v*", "refs/tags/v1.2", true),
             ("main", "main2", false),
+            ("release/v1", "release/v1", true),
+            ("a]b", "a]b", true),
+            ("a}b", "a}b", false),
         ];
         for (pattern, name, want) in cases {
             assert_eq!(glob_match(pattern, name), want, "{pattern} vs {name}");

@@ -72,7 +72,7 @@ impl Constraint {
         let plain = (self.event.is_empty() || self.event.iter().any(|e| e == event))
             && (event == "tag" || self.branch.matches(&commit.branch))
             && self.reference.matches(&commit.reference)
-            && self.repo.matches(&m.repo.full_name())
+            && (self.repo.is_empty() || self.repo.matches(&m.repo.full_name()))
             && self.instance.matches(&m.sys.host)
             && self.platform.matches(&m.sys.platform)
             && (event != "cron" || self.cron.matches(&m.curr.cron))
@@ -88,6 +88,11 @@ impl Constraint {
 }
 
 impl ListFilter {
+    /// No include and no exclude pattern: everything passes.
+    pub fn is_empty(&self) -> bool {
+        self.include.is_empty() && self.exclude.is_empty()
+    }
+
     /// Any exclude pattern fails the filter; otherwise any include (or no include) passes.
     pub fn matches(&self, value: &str) -> bool {
         if self.exclude.iter().any(|p| glob_match(p, value)) {
