@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use indexmap::IndexMap;
 
-use super::image::{match_dynamic, registry_domain};
+use super::image::{ImageList, registry_domain};
 use super::settings::{SecretResolver, param_value, plugin_key};
 use super::ulid::UlidSource;
 use super::{CompileError, CompileInput, FieldError};
@@ -48,7 +48,9 @@ pub struct StepContext<'a> {
     plugin_env: Arc<BTreeMap<String, String>>,
     /// `plugin_env` plus the matrix axis and manual variables, for non-plugin steps.
     step_env: Arc<BTreeMap<String, String>>,
-    trusted_clone: Vec<String>,
+    /// Images that get netrc credentials and images that run privileged, split once.
+    trusted_clone: ImageList,
+    privileged_plugins: ImageList,
     /// `CI_WORKSPACE` of non-plugin and plugin steps.
     workspace: String,
     plugin_workspace: String,
@@ -81,7 +83,8 @@ impl<'a> StepContext<'a> {
             default_name,
             plugin_env: Arc::new(plugin_env),
             step_env: Arc::new(step_env),
-            trusted_clone: opts.trusted_clone_list(),
+            trusted_clone: ImageList::new(&opts.trusted_clone_list()),
+            privileged_plugins: ImageList::new(&opts.privileged_plugins),
             workspace: join(&[&base, &path]),
             volume: format!("{default_name}:{base}"),
             plugin_volume: format!("{default_name}:{PLUGIN_WORKSPACE_BASE}"),
@@ -154,7 +157,7 @@ impl<'a> StepContext<'a> {
             }
             environment.insert(key, text);
         }
-        let trusted_clone = plugin && match_dynamic(&c.image, &self.trusted_clone);
+        let trusted_clone = plugin && self.trusted_clone.matches(&c.image);
         let netrc = match area {
             Area::DefaultClone => false, // already in its environment
             _ => self.input.metadata.repo.trusted.security || trusted_clone,
@@ -194,7 +197,7 @@ impl<'a> StepContext<'a> {
             image: c.image.clone(),
             pull: c.pull,
             detach,
-            privileged: c.privileged || (plugin && match_dynamic(&c.image, &opts.privileged_plugins)),
+            privileged: c.privileged || (plugin && self.privileged_plugins.matches(&c.image)),
             working_dir,
             workspace_base: base.to_string(),
             environment,

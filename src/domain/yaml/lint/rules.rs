@@ -3,7 +3,7 @@
 //! unique service names.
 
 use super::LintOptions;
-use crate::domain::yaml::compile::image::{familiar_name, match_dynamic};
+use crate::domain::yaml::compile::image::{has_familiar_name, match_dynamic};
 use crate::domain::yaml::error::{ErrorType, PipelineError};
 use crate::domain::yaml::model::{Container, Workflow};
 
@@ -31,25 +31,26 @@ pub fn container_rules(file: &str, wf: &Workflow, opts: &LintOptions) -> Vec<Pip
     let areas = [("clone", &wf.clone), ("steps", &wf.steps), ("services", &wf.services)];
     for (area, list) in areas {
         for c in list.iter() {
-            let field = format!("{area}.{}", c.name);
+            // Most containers have no finding: the field name is only built for one.
+            let field = || format!("{area}.{}", c.name);
             if c.image.is_empty() {
-                out.push(err(&field, "Invalid or missing image"));
+                out.push(err(&field(), "Invalid or missing image"));
             }
             for msg in trust_violations(c, opts) {
-                out.push(err(&field, msg));
+                out.push(err(&field(), msg));
             }
             if !c.settings.is_empty() {
                 if !c.commands.is_empty() {
-                    out.push(err(&field, "Cannot configure both `commands` and `settings`"));
+                    out.push(err(&field(), "Cannot configure both `commands` and `settings`"));
                 }
                 if !c.entrypoint.is_empty() {
-                    out.push(err(&field, "Cannot configure both `entrypoint` and `settings`"));
+                    out.push(err(&field(), "Cannot configure both `entrypoint` and `settings`"));
                 }
                 if !c.environment.is_empty() {
-                    out.push(warn(&field, "Should not configure both `environment` and `settings`"));
+                    out.push(warn(&field(), "Should not configure both `environment` and `settings`"));
                 }
             }
-            if !c.privileged && FORMERLY_PRIVILEGED.contains(&familiar_name(&c.image).as_str()) {
+            if !c.privileged && FORMERLY_PRIVILEGED.iter().any(|name| has_familiar_name(&c.image, name)) {
                 let blocking =
                     opts.privileged_plugins.as_ref().is_some_and(|list| !match_dynamic(&c.image, list));
                 if blocking || opts.privileged_plugins.is_none() {
@@ -57,7 +58,7 @@ pub fn container_rules(file: &str, wf: &Workflow, opts: &LintOptions) -> Vec<Pip
                         "The formerly privileged plugin `{}` is no longer privileged by default, if required, add it to `WOODPECKER_PLUGINS_PRIVILEGED`",
                         c.image
                     );
-                    out.push(PipelineError::new(ErrorType::Linter, file, &field, msg, !blocking));
+                    out.push(PipelineError::new(ErrorType::Linter, file, &field(), msg, !blocking));
                 }
             }
             if area == "steps" {
@@ -65,7 +66,7 @@ pub fn container_rules(file: &str, wf: &Workflow, opts: &LintOptions) -> Vec<Pip
                 let missing = deps.iter().any(|d| !d.optional && !wf.steps.iter().any(|s| s.name == d.name));
                 if missing {
                     out.push(err(
-                        &format!("{field}.depends_on"),
+                        &format!("{}.depends_on", field()),
                         "One or more of the specified dependencies do not exist",
                     ));
                 }
