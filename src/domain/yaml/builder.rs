@@ -12,7 +12,7 @@ use serde::Serialize;
 use super::compile::ulid::UlidSource;
 use super::compile::{CompileInput, compile};
 use super::decode::decode_workflow;
-use super::env::ci_environ;
+use super::env::{pipeline_environ, set_workflow_vars};
 use super::error::{ErrorType, PipelineError, YamlError};
 use super::lint::{LintOptions, lint_raw, lint_workflow, locate};
 use super::matrix::{self, Axis};
@@ -24,7 +24,8 @@ use super::parse::parse_yaml;
 use super::payload::Payload;
 use super::prefetch::RawDocs;
 use super::resubst::RawTree;
-use super::subst::substitute;
+use super::subst::substitute_vars;
+use super::vars::Layers;
 use super::when::MatchContext;
 use super::workflows::{find_cycle, workflow_name};
 
@@ -137,6 +138,12 @@ pub fn build(files: &[ConfigFile], metadata: &Metadata, opts: &BuildOptions) -> 
         errors: Vec::new(),
         seen: HashSet::new(),
         parsed: HashMap::new(),
+        ci_env: pipeline_environ(metadata),
+        lint_opts: LintOptions {
+            trusted: metadata.repo.trusted,
+            privileged_plugins: Some(opts.privileged_plugins.clone()),
+            trusted_clone_images: opts.trusted_clone_list(),
+        },
     };
     let texts: Vec<Option<&str>> = sorted.iter().map(|f| std::str::from_utf8(&f.data).ok()).collect();
     // Parsing and the raw-text lint depend on the file alone, so they run ahead.
@@ -171,20 +178,28 @@ struct Builder<'a> {
     errors: Vec<PipelineError>,
     /// Findings already reported: matrix axes of one file repeat the same ones.
     seen: HashSet<PipelineError>,
-    /// Parse results by substituted text: axes that substitute alike parse and decode once.
+    /// Parse results of the current file by substituted text: axes that substitute alike
+    /// parse, decode and lint once.
     parsed: HashMap<String, Rc<Result<Parsed, YamlError>>>,
+    /// The `CI_*` variables all workflows share.
+    ci_env: BTreeMap<String, String>,
+    lint_opts: LintOptions,
 }
 
-/// A substituted document and its decoded workflow (or the decode errors).
+/// A substituted document, its decoded workflow (or the decode errors) and the lint
+/// findings of the workflow.
 struct Parsed {
     doc: Node,
     workflow: Result<Workflow, Vec<YamlError>>,
+    findings: Vec<PipelineError>,
 }
 
 impl Parsed {
-    fn new(doc: Node) -> Parsed {
+    fn new(doc: Node, file: &str, lint_opts: &LintOptions) -> Parsed {
         let workflow = decode_workflow(&doc);
-        Parsed { doc, workflow }
+        let findings =
+            workflow.as_ref().map_or_else(|_| vec![], |wf| lint_workflow(file, wf, &doc, lint_opts));
+        Parsed { doc, workflow, findings }
     }
 }
 
@@ -222,6 +237,8 @@ impl Builder<'_> {
             }
         };
         let several = axes.len() > 1;
+        // The findings of a parsed text name the file: reuse them within this file only.
+        self.parsed.clear();
         let mut raw_tree = raw_doc.as_ref().ok().map(|doc| RawTree::new(doc, raw_text));
         let input = FileInput { name: &name, raw_text, raw_findings: &raw_findings };
         for (i, axis) in axes.into_iter().enumerate() {
@@ -258,13 +275,11 @@ impl Builder<'_> {
         metadata.workflow.name = name.to_string();
         metadata.workflow.number = pid;
         metadata.workflow.matrix = axis.clone();
-        let ci_env = ci_environ(&metadata);
-        let mut subst_env = ci_env.clone();
-        subst_env.extend(axis.iter().map(|(k, v)| (k.clone(), v.clone())));
-        for (k, v) in &self.opts.global_env {
-            subst_env.entry(k.clone()).or_insert_with(|| v.clone());
-        }
-        let text = match substitute(raw_text, &subst_env) {
+        let mut ci_env = self.ci_env.clone();
+        set_workflow_vars(&mut ci_env, &metadata.workflow);
+        // The axis overrides the built-ins, the global env only adds.
+        let subst_env = Layers(vec![&axis, &ci_env, &self.opts.global_env]);
+        let text = match substitute_vars(raw_text, &subst_env) {
             Ok(t) => t,
             Err(e) => {
                 self.report(vec![PipelineError::generic(name, e.to_string())]);
@@ -274,10 +289,10 @@ impl Builder<'_> {
         let parsed = Rc::clone(self.parsed.entry(text).or_insert_with_key(|t| {
             let doc =
                 raw_tree.as_mut().and_then(|tree| tree.substituted(t)).map_or_else(|| parse_yaml(t), Ok);
-            Rc::new(doc.map(Parsed::new))
+            Rc::new(doc.map(|doc| Parsed::new(doc, name, &self.lint_opts)))
         }));
-        let (doc, wf) = match parsed.as_ref() {
-            Ok(Parsed { doc, workflow: Ok(wf) }) => (doc, wf),
+        let (doc, wf, lint_findings) = match parsed.as_ref() {
+            Ok(Parsed { doc, workflow: Ok(wf), findings }) => (doc, wf, findings),
             Ok(Parsed { workflow: Err(errs), .. }) => {
                 for e in errs {
                     self.yaml_error(name, ErrorType::Compiler, e);
@@ -294,12 +309,7 @@ impl Builder<'_> {
         outcome.labels = self.labels(wf, &metadata);
         outcome.platform = outcome.labels.get("platform").cloned().unwrap_or_default();
 
-        let lint_opts = LintOptions {
-            trusted: metadata.repo.trusted,
-            privileged_plugins: Some(self.opts.privileged_plugins.clone()),
-            trusted_clone_images: self.opts.trusted_clone_list(),
-        };
-        let mut findings = lint_workflow(name, wf, doc, &lint_opts);
+        let mut findings = lint_findings.clone();
         findings.extend(raw_findings.iter().cloned());
         let blocked = findings.iter().any(|e| !e.is_warning);
         self.report(findings);
@@ -307,8 +317,7 @@ impl Builder<'_> {
             return outcome;
         }
 
-        let eval_env: HashMap<String, String> = subst_env.into_iter().collect();
-        let ctx = MatchContext { metadata: &metadata, axis: &axis, env: &eval_env, container: false };
+        let ctx = MatchContext { metadata: &metadata, axis: &axis, env: &subst_env, container: false };
         let run_on = match wf.when.run_on(&ctx) {
             Ok(v) => v,
             Err(e) => {

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::metadata::{Metadata, Pipeline, is_pull_event};
+use super::metadata::{Metadata, Pipeline, WorkflowMeta, is_pull_event};
 
 /// Most changed files listed in `CI_PIPELINE_FILES`; beyond that the variable is unset.
 const MAX_CHANGED_FILES: usize = 500;
@@ -17,7 +17,23 @@ pub const DEPRECATED_VARIABLES: [(&str, &str); 3] = [
 
 /// Compute the compile-time `CI_*` environment.
 pub fn ci_environ(m: &Metadata) -> BTreeMap<String, String> {
-    let mut env = Env(BTreeMap::new());
+    let mut env = pipeline_environ(m);
+    set_workflow_vars(&mut env, &m.workflow);
+    env
+}
+
+/// The `CI_WORKFLOW_*` variables: the only ones that differ between the workflows of a
+/// pipeline.
+pub fn set_workflow_vars(env: &mut BTreeMap<String, String>, w: &WorkflowMeta) {
+    let mut env = Env(env);
+    env.set("CI_WORKFLOW_NAME", &w.name);
+    env.set("CI_WORKFLOW_NUMBER", &w.number.to_string());
+}
+
+/// [`ci_environ`] without the `CI_WORKFLOW_*` variables, the same for every workflow.
+pub fn pipeline_environ(m: &Metadata) -> BTreeMap<String, String> {
+    let mut map = BTreeMap::new();
+    let mut env = Env(&mut map);
     let system_name = if m.sys.name.is_empty() { "woodpecker" } else { m.sys.name.as_str() };
     env.set("CI", system_name);
     env.set("CI_SYSTEM_NAME", system_name);
@@ -61,8 +77,6 @@ pub fn ci_environ(m: &Metadata) -> BTreeMap<String, String> {
         env.set("CI_PIPELINE_RELEASE_PRE", &m.curr.is_prerelease.to_string());
         env.set("CI_COMMIT_PRERELEASE", &m.curr.is_prerelease.to_string());
     }
-    env.set("CI_WORKFLOW_NAME", &m.workflow.name);
-    env.set("CI_WORKFLOW_NUMBER", &m.workflow.number.to_string());
     env.set("CI_STEP_NAME", &m.step.name);
     env.set("CI_STEP_NUMBER", &m.step.number.to_string());
     env.set("CI_STEP_URL", &pipeline_url);
@@ -88,7 +102,7 @@ pub fn ci_environ(m: &Metadata) -> BTreeMap<String, String> {
     env.set("CI_PREV_COMMIT_URL", &m.prev.forge_url);
     commit_vars(&mut env, "CI_PREV_COMMIT", &m.prev);
     env.set("CI_PREV_COMMIT_AUTHOR_AVATAR", &m.prev.avatar);
-    env.0
+    map
 }
 
 /// Variables shared by the current and the previous pipeline.
@@ -129,9 +143,9 @@ fn first_number(s: &str) -> String {
     s.chars().skip_while(|c| !c.is_ascii_digit()).take_while(char::is_ascii_digit).collect()
 }
 
-struct Env(BTreeMap<String, String>);
+struct Env<'a>(&'a mut BTreeMap<String, String>);
 
-impl Env {
+impl Env<'_> {
     fn set(&mut self, key: &str, value: &str) {
         if !value.is_empty() {
             self.0.insert(key.to_string(), value.to_string());

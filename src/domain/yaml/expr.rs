@@ -2,7 +2,7 @@
 //! use. Variables are strings from the environment (undefined ones are nil), and the
 //! result must be a boolean.
 
-use std::collections::HashMap;
+use super::vars::Vars;
 
 /// Evaluation or syntax failure of an `evaluate` expression.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -45,7 +45,7 @@ enum Tok {
 }
 
 /// Evaluate `source` against `env`.
-pub fn evaluate(source: &str, env: &HashMap<String, String>) -> Result<bool, ExprError> {
+pub fn evaluate(source: &str, env: &dyn Vars) -> Result<bool, ExprError> {
     let tokens = tokenize(source)?;
     let mut p = Parser { tokens, i: 0, env, depth: 0 };
     let v = p.or()?;
@@ -126,7 +126,7 @@ const MAX_NESTING: usize = 64;
 struct Parser<'a> {
     tokens: Vec<Tok>,
     i: usize,
-    env: &'a HashMap<String, String>,
+    env: &'a dyn Vars,
     depth: usize,
 }
 
@@ -234,7 +234,7 @@ impl Parser<'_> {
                 "true" => Val::Bool(true),
                 "false" => Val::Bool(false),
                 "nil" => Val::Nil,
-                _ => self.env.get(&id).map_or(Val::Nil, |v| Val::Str(v.clone())),
+                _ => self.env.var(&id).map_or(Val::Nil, |v| Val::Str(v.to_string())),
             }),
             Tok::Op(op) => Err(ExprError::Syntax(format!("unexpected token {op}"))),
         }
@@ -293,6 +293,8 @@ fn compare(op: &str, l: &Val, r: &Val) -> Result<bool, ExprError> {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashMap;
+
     use super::*;
 
     fn env() -> HashMap<String, String> {

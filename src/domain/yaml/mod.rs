@@ -4,7 +4,7 @@
 //!
 //! Flow (see [`builder::build`]): for each file, sorted by name, read the matrix from the
 //! raw text ([`matrix`]); per axis compute the `CI_*` environment ([`mod@env`]), substitute
-//! `${...}` ([`subst`]), parse ([`parse`], [`merge`], [`resubst`]), decode ([`decode`]
+//! `${...}` ([`subst`], [`vars`]), parse ([`parse`], [`merge`], [`resubst`]), decode ([`decode`]
 //! into [`model`]), lint ([`lint`]), filter with `when` ([`when`], [`expr`], [`glob`]) and
 //! compile ([`compile`] into [`payload`]); finally resolve `depends_on` between
 //! workflows ([`workflows`]). The raw files are parsed ahead on spare cores ([`prefetch`]).
@@ -29,6 +29,7 @@ pub mod payload;
 pub mod prefetch;
 pub mod resubst;
 pub mod subst;
+pub mod vars;
 pub mod when;
 pub mod workflows;
 

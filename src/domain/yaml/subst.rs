@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use super::glob::glob_match;
+use super::vars::Vars;
 
 /// Syntax error in a `${...}` expression (blocks the pipeline upstream).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -23,10 +24,15 @@ const MAX_NESTING: usize = 16;
 
 /// Substitute every `${...}` in `text` using `env`.
 pub fn substitute(text: &str, env: &BTreeMap<String, String>) -> Result<String, SubstError> {
+    substitute_vars(text, env)
+}
+
+/// Substitute every `${...}` in `text` using variables from any source.
+pub fn substitute_vars(text: &str, env: &dyn Vars) -> Result<String, SubstError> {
     substitute_at(text, env, 0)
 }
 
-fn substitute_at(text: &str, env: &BTreeMap<String, String>, depth: usize) -> Result<String, SubstError> {
+fn substitute_at(text: &str, env: &dyn Vars, depth: usize) -> Result<String, SubstError> {
     if depth > MAX_NESTING {
         return Err(SubstError::BadSubstitution);
     }
@@ -71,12 +77,12 @@ fn closing_brace(s: &str) -> Option<usize> {
     None
 }
 
-fn lookup(env: &BTreeMap<String, String>, name: &str) -> String {
-    let value = env.get(name).cloned().unwrap_or_default();
+fn lookup(env: &dyn Vars, name: &str) -> String {
+    let value = env.var(name).unwrap_or_default().to_string();
     if value.contains('\n') { go_quote(&value) } else { value }
 }
 
-fn expand(inner: &str, env: &BTreeMap<String, String>, depth: usize) -> Result<String, SubstError> {
+fn expand(inner: &str, env: &dyn Vars, depth: usize) -> Result<String, SubstError> {
     if let Some(name) = inner.strip_prefix('#')
         && !name.is_empty()
         && name.chars().all(is_name_char)

@@ -1,23 +1,22 @@
 //! Evaluation of `when` blocks (upstream `constraint` package): items are OR-ed, the
 //! filters inside one item are AND-ed; `status` never filters, it sets run-on flags.
 
-use std::collections::HashMap;
-
 use indexmap::IndexMap;
 
 use super::expr::{ExprError, evaluate};
 use super::glob::glob_match;
 use super::metadata::{Metadata, is_pull_event};
 use super::model::{Constraint, ListFilter, MatrixFilter, PathFilter, When};
+use super::vars::Vars;
 
 /// What filters are matched against.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 pub struct MatchContext<'a> {
     pub metadata: &'a Metadata,
     /// The matrix axis of this workflow.
     pub axis: &'a IndexMap<String, String>,
     /// Variables visible to `evaluate`.
-    pub env: &'a HashMap<String, String>,
+    pub env: &'a dyn Vars,
     /// Container-level `when` (the `matrix` filter applies only there).
     pub container: bool,
 }

@@ -8,13 +8,14 @@ mod settings;
 mod step;
 pub mod ulid;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use super::matrix::Axis;
 use super::metadata::Metadata;
 use super::model::{Container, Workflow};
 use super::options::BuildOptions;
 use super::payload::{Payload, SecretEntry, Stage};
+use super::vars::Layers;
 use super::when::{MatchContext, RunOn};
 use step::{Area, StepContext};
 use ulid::UlidSource;
@@ -45,7 +46,8 @@ pub struct CompileInput<'a> {
 pub fn compile(wf: &Workflow, input: &CompileInput, ids: &mut UlidSource) -> Result<Payload, FieldError> {
     let prefix = format!("wp_{}_0", ids.next_id().to_lowercase());
     let default_name = format!("{prefix}_default");
-    let eval_env = step_eval_env(input);
+    let proxy: BTreeMap<String, String> = step::proxy_vars(input.opts).into_iter().collect();
+    let eval_env = step_eval_env(input, &proxy);
     let match_ctx =
         MatchContext { metadata: input.metadata, axis: input.axis, env: &eval_env, container: true };
     let ctx = StepContext::new(wf, input, &default_name);
@@ -113,13 +115,9 @@ fn run_on(c: &Container, area: &str, ctx: &MatchContext) -> Result<Option<RunOn>
         .map_err(|e| FieldError { field: format!("{area}.{}", c.name), error: CompileError(e.to_string()) })
 }
 
-/// Variables for step-level `evaluate`: global env, proxy, axis, manual variables, then
-/// the built-ins, which win.
-fn step_eval_env(input: &CompileInput) -> HashMap<String, String> {
-    let mut env: HashMap<String, String> = input.opts.global_env.clone().into_iter().collect();
-    env.extend(step::proxy_vars(input.opts));
-    env.extend(input.axis.iter().map(|(k, v)| (k.clone(), v.clone())));
-    env.extend(input.opts.pipeline_variables.iter().map(|(k, v)| (k.clone(), v.clone())));
-    env.extend(input.ci_env.iter().map(|(k, v)| (k.clone(), v.clone())));
-    env
+/// Variables for step-level `evaluate`: the built-ins win over manual variables, then
+/// the axis, the proxy and the global env.
+fn step_eval_env<'a>(input: &'a CompileInput, proxy: &'a BTreeMap<String, String>) -> Layers<'a> {
+    let opts = input.opts;
+    Layers(vec![input.ci_env, &opts.pipeline_variables, input.axis, proxy, &opts.global_env])
 }
