@@ -138,6 +138,7 @@ pub fn build(files: &[ConfigFile], metadata: &Metadata, opts: &BuildOptions) -> 
         errors: Vec::new(),
         seen: HashSet::new(),
         parsed: HashMap::new(),
+        linted: Vec::new(),
         ci_env: pipeline_environ(metadata),
         lint_opts: LintOptions {
             trusted: metadata.repo.trusted,
@@ -178,28 +179,26 @@ struct Builder<'a> {
     errors: Vec<PipelineError>,
     /// Findings already reported: matrix axes of one file repeat the same ones.
     seen: HashSet<PipelineError>,
-    /// Parse results of the current file by substituted text: axes that substitute alike
-    /// parse, decode and lint once.
+    /// Parse results by substituted text: axes that substitute alike parse and decode once.
     parsed: HashMap<String, Rc<Result<Parsed, YamlError>>>,
+    /// Lint findings of the current file by parse result: they name the file, so they are
+    /// shared between the axes of one file only.
+    linted: Vec<(Rc<Result<Parsed, YamlError>>, Vec<PipelineError>)>,
     /// The `CI_*` variables all workflows share.
     ci_env: BTreeMap<String, String>,
     lint_opts: LintOptions,
 }
 
-/// A substituted document, its decoded workflow (or the decode errors) and the lint
-/// findings of the workflow.
+/// A substituted document and its decoded workflow (or the decode errors).
 struct Parsed {
     doc: Node,
     workflow: Result<Workflow, Vec<YamlError>>,
-    findings: Vec<PipelineError>,
 }
 
 impl Parsed {
-    fn new(doc: Node, file: &str, lint_opts: &LintOptions) -> Parsed {
+    fn new(doc: Node) -> Parsed {
         let workflow = decode_workflow(&doc);
-        let findings =
-            workflow.as_ref().map_or_else(|_| vec![], |wf| lint_workflow(file, wf, &doc, lint_opts));
-        Parsed { doc, workflow, findings }
+        Parsed { doc, workflow }
     }
 }
 
@@ -237,8 +236,7 @@ impl Builder<'_> {
             }
         };
         let several = axes.len() > 1;
-        // The findings of a parsed text name the file: reuse them within this file only.
-        self.parsed.clear();
+        self.linted.clear();
         let mut raw_tree = raw_doc.as_ref().ok().map(|doc| RawTree::new(doc, raw_text));
         let input = FileInput { name: &name, raw_text, raw_findings: &raw_findings };
         for (i, axis) in axes.into_iter().enumerate() {
@@ -289,10 +287,10 @@ impl Builder<'_> {
         let parsed = Rc::clone(self.parsed.entry(text).or_insert_with_key(|t| {
             let doc =
                 raw_tree.as_mut().and_then(|tree| tree.substituted(t)).map_or_else(|| parse_yaml(t), Ok);
-            Rc::new(doc.map(|doc| Parsed::new(doc, name, &self.lint_opts)))
+            Rc::new(doc.map(Parsed::new))
         }));
-        let (doc, wf, lint_findings) = match parsed.as_ref() {
-            Ok(Parsed { doc, workflow: Ok(wf), findings }) => (doc, wf, findings),
+        let (doc, wf) = match parsed.as_ref() {
+            Ok(Parsed { doc, workflow: Ok(wf) }) => (doc, wf),
             Ok(Parsed { workflow: Err(errs), .. }) => {
                 for e in errs {
                     self.yaml_error(name, ErrorType::Compiler, e);
@@ -309,7 +307,7 @@ impl Builder<'_> {
         outcome.labels = self.labels(wf, &metadata);
         outcome.platform = outcome.labels.get("platform").cloned().unwrap_or_default();
 
-        let mut findings = lint_findings.clone();
+        let mut findings = self.lint_once(name, &parsed, wf, doc);
         findings.extend(raw_findings.iter().cloned());
         let blocked = findings.iter().any(|e| !e.is_warning);
         self.report(findings);
@@ -344,6 +342,22 @@ impl Builder<'_> {
             None => WorkflowState::Skipped(SkipReason::Error),
         };
         outcome
+    }
+
+    /// The lint findings of a workflow of the current file, linted once per parse result.
+    fn lint_once(
+        &mut self,
+        name: &str,
+        parsed: &Rc<Result<Parsed, YamlError>>,
+        wf: &Workflow,
+        doc: &Node,
+    ) -> Vec<PipelineError> {
+        if let Some((_, findings)) = self.linted.iter().find(|(p, _)| Rc::ptr_eq(p, parsed)) {
+            return findings.clone();
+        }
+        let findings = lint_workflow(name, wf, doc, &self.lint_opts);
+        self.linted.push((Rc::clone(parsed), findings.clone()));
+        findings
     }
 
     fn compile(
