@@ -22,11 +22,10 @@ pub struct SecretResolver<'a> {
 
 impl SecretResolver<'_> {
     fn resolve(&mut self, name: &str) -> Result<String, CompileError> {
-        let wanted = name.to_lowercase();
         let secret = self
             .secrets
             .iter()
-            .find(|s| s.name.to_lowercase() == wanted)
+            .find(|s| same_lowercase(&s.name, name))
             .ok_or_else(|| CompileError(format!("secret \"{name}\" not found")))?;
         if !secret.images.is_empty() {
             if !self.is_plugin {
@@ -61,9 +60,29 @@ impl SecretResolver<'_> {
     }
 }
 
+/// Whether `a` and `b` are equal in lower case; ASCII names compare without allocating.
+fn same_lowercase(a: &str, b: &str) -> bool {
+    if a.is_ascii() && b.is_ascii() {
+        a.eq_ignore_ascii_case(b)
+    } else {
+        a.to_lowercase() == b.to_lowercase()
+    }
+}
+
 /// `dry-run`, `dry_Run` and `dry.run` all become `PLUGIN_DRY_RUN`.
 pub fn plugin_key(key: &str) -> String {
-    format!("PLUGIN_{}", key.replace(['.', '-'], "_").to_uppercase())
+    const PREFIX: &str = "PLUGIN_";
+    let mut out = String::with_capacity(PREFIX.len() + key.len());
+    out.push_str(PREFIX);
+    // `str::to_uppercase` maps char by char too, so this equals it.
+    for c in key.chars() {
+        match c {
+            '.' | '-' => out.push('_'),
+            c if c.is_ascii() => out.push(c.to_ascii_uppercase()),
+            c => out.extend(c.to_uppercase()),
+        }
+    }
+    out
 }
 
 /// Env text of a value; `None` for null (the entry is skipped).
@@ -75,7 +94,14 @@ pub fn param_value(node: &Node, secrets: &mut SecretResolver) -> Result<Option<S
             None => go_json(&to_json(node, secrets)?),
         },
         Value::Seq(items) if items.iter().all(|n| !matches!(n.value, Value::Seq(_) | Value::Map(_))) => {
-            items.iter().map(scalar).collect::<Vec<_>>().join(",")
+            let mut joined = String::new();
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    joined.push(',');
+                }
+                joined.push_str(&scalar(item));
+            }
+            joined
         }
         Value::Seq(_) => go_json(&to_json(node, secrets)?),
         Value::Timestamp(t) => go_json(&serde_json::Value::String(rfc3339(t))),
@@ -123,17 +149,48 @@ fn rfc3339(text: &str) -> String {
 
 /// Compact JSON with Go's HTML escaping (`<`, `>`, `&`, U+2028, U+2029).
 fn go_json(value: &serde_json::Value) -> String {
-    let text = value.to_string();
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '<' => out.push_str("\\u003c"),
-            '>' => out.push_str("\\u003e"),
-            '&' => out.push_str("\\u0026"),
-            '\u{2028}' => out.push_str("\\u2028"),
-            '\u{2029}' => out.push_str("\\u2029"),
-            c => out.push(c),
-        }
+    let mut out = Vec::new();
+    let mut serializer = serde_json::Serializer::with_formatter(&mut out, GoFormatter);
+    match serde::Serialize::serialize(value, &mut serializer) {
+        // serde_json writes valid UTF-8 and the escapes are ASCII.
+        Ok(()) => String::from_utf8(out).unwrap_or_default(),
+        Err(_) => String::new(),
     }
-    out
+}
+
+/// serde_json's compact output plus Go's HTML escapes. Those characters can only occur
+/// inside strings, whose unescaped runs pass through `write_string_fragment`.
+struct GoFormatter;
+
+impl serde_json::ser::Formatter for GoFormatter {
+    fn write_string_fragment<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        let mut rest = fragment;
+        while let Some(i) = rest.find(['<', '>', '&', '\u{2028}', '\u{2029}']) {
+            writer.write_all(rest[..i].as_bytes())?;
+            let c = rest[i..].chars().next().unwrap_or_default();
+            write!(writer, "\\u{:04x}", u32::from(c))?;
+            rest = &rest[i + c.len_utf8()..];
+        }
+        writer.write_all(rest.as_bytes())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_json_and_names() {
+        assert_eq!(plugin_key("dry-run.x_Y"), "PLUGIN_DRY_RUN_X_Y");
+        assert_eq!(plugin_key("straße"), "PLUGIN_STRASSE");
+        let value = serde_json::json!({"a": "<b>&\u{2028}\u{2029}\"", "n": [1, 2.5]});
+        assert_eq!(go_json(&value), r#"{"a":"\u003cb\u003e\u0026\u2028\u2029\"","n":[1,2.5]}"#);
+        assert!(same_lowercase("Token", "tOKEN"));
+        assert!(same_lowercase("ÄRGER", "ärger"));
+        assert!(!same_lowercase("token", "tokens"));
+    }
 }
