@@ -18,12 +18,16 @@ pub fn glob_match(pattern: &str, name: &str) -> bool {
     if !pattern.contains(SPECIAL) {
         return pattern == name;
     }
-    let Some(alternatives) = expand_braces(pattern) else { return false };
     let name: Vec<char> = name.chars().collect();
-    alternatives.iter().any(|alt| {
+    let matches = |alt: &str| {
         let p: Vec<char> = alt.chars().collect();
-        valid_classes(&p) && Matcher { p: &p, s: &name, failed: HashSet::new() }.at(0, 0)
-    })
+        valid_classes(&p) && Matcher::new(&p, &name).at(0, 0)
+    };
+    if !pattern.contains(['{', '}']) {
+        return matches(pattern);
+    }
+    let Some(alternatives) = expand_braces(pattern) else { return false };
+    alternatives.iter().any(|alt| matches(alt))
 }
 
 /// Expand `{a,b}` alternation into plain patterns; `None` for unbalanced braces or too many.
@@ -147,17 +151,47 @@ struct Matcher<'a> {
     p: &'a [char],
     s: &'a [char],
     /// States already known not to match, so backtracking stays polynomial.
-    failed: HashSet<(usize, usize)>,
+    failed: Failed,
 }
 
-impl Matcher<'_> {
+/// Most matcher states tracked in a bit set; beyond that (huge patterns or names) only
+/// the visited states are stored.
+const MAX_BIT_STATES: usize = 1 << 20;
+
+/// Failed states by index `pi * (s.len() + 1) + si`.
+enum Failed {
+    Bits(Vec<u64>),
+    Set(HashSet<usize>),
+}
+
+impl<'a> Matcher<'a> {
+    fn new(p: &'a [char], s: &'a [char]) -> Self {
+        let states = (p.len() + 1).saturating_mul(s.len() + 1);
+        let failed = if states <= MAX_BIT_STATES {
+            Failed::Bits(vec![0; states.div_ceil(64)])
+        } else {
+            Failed::Set(HashSet::new())
+        };
+        Matcher { p, s, failed }
+    }
+
     fn at(&mut self, pi: usize, si: usize) -> bool {
-        if self.failed.contains(&(pi, si)) {
+        let state = pi * (self.s.len() + 1) + si;
+        let known = match &self.failed {
+            Failed::Bits(bits) => bits[state / 64] & (1 << (state % 64)) != 0,
+            Failed::Set(set) => set.contains(&state),
+        };
+        if known {
             return false;
         }
         let ok = self.step(pi, si);
         if !ok {
-            self.failed.insert((pi, si));
+            match &mut self.failed {
+                Failed::Bits(bits) => bits[state / 64] |= 1 << (state % 64),
+                Failed::Set(set) => {
+                    set.insert(state);
+                }
+            }
         }
         ok
     }
