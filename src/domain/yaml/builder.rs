@@ -139,7 +139,7 @@ pub fn build(files: &[ConfigFile], metadata: &Metadata, opts: &BuildOptions) -> 
         seen: HashSet::new(),
         parsed: HashMap::new(),
         linted: Vec::new(),
-        ci_env: pipeline_environ(metadata),
+        ci_env: Rc::new(pipeline_environ(metadata)),
         lint_opts: LintOptions {
             trusted: metadata.repo.trusted,
             privileged_plugins: Some(opts.privileged_plugins.clone()),
@@ -185,7 +185,7 @@ struct Builder<'a> {
     /// shared between the axes of one file only.
     linted: Vec<(Rc<Result<Parsed, YamlError>>, Vec<PipelineError>)>,
     /// The `CI_*` variables all workflows share.
-    ci_env: BTreeMap<String, String>,
+    ci_env: Rc<BTreeMap<String, String>>,
     lint_opts: LintOptions,
 }
 
@@ -273,10 +273,11 @@ impl Builder<'_> {
         metadata.workflow.name = name.to_string();
         metadata.workflow.number = pid;
         metadata.workflow.matrix = axis.clone();
-        let mut ci_env = self.ci_env.clone();
-        set_workflow_vars(&mut ci_env, &metadata.workflow);
+        let ci_env = Rc::clone(&self.ci_env);
+        let mut workflow_env = BTreeMap::new();
+        set_workflow_vars(&mut workflow_env, &metadata.workflow);
         // The axis overrides the built-ins, the global env only adds.
-        let subst_env = Layers(vec![&axis, &ci_env, &self.opts.global_env]);
+        let subst_env = Layers(vec![&axis, &workflow_env, ci_env.as_ref(), &self.opts.global_env]);
         let text = match substitute_vars(raw_text, &subst_env) {
             Ok(t) => t,
             Err(e) => {
@@ -335,7 +336,13 @@ impl Builder<'_> {
             // Upstream checks "includes failure" twice, so `success` is added as well.
             outcome.runs_on.extend(["failure".to_string(), "success".to_string()]);
         }
-        let input = CompileInput { metadata: &metadata, axis: &axis, opts: self.opts, ci_env: &ci_env };
+        let input = CompileInput {
+            metadata: &metadata,
+            axis: &axis,
+            opts: self.opts,
+            ci_env: &ci_env,
+            workflow_env: &workflow_env,
+        };
         outcome.state = match self.compile(name, wf, doc, &input, &outcome.labels) {
             Some(p) if p.pipeline.is_empty() => WorkflowState::Skipped(SkipReason::NoStages),
             Some(p) => WorkflowState::Compiled(p),

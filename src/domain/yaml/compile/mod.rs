@@ -38,8 +38,10 @@ pub struct CompileInput<'a> {
     pub metadata: &'a Metadata,
     pub axis: &'a Axis,
     pub opts: &'a BuildOptions,
-    /// Compile-time `CI_*` variables of this workflow.
+    /// Compile-time `CI_*` variables of the pipeline, the same for all its workflows.
     pub ci_env: &'a BTreeMap<String, String>,
+    /// The `CI_WORKFLOW_*` variables of this workflow, which complete `ci_env`.
+    pub workflow_env: &'a BTreeMap<String, String>,
 }
 
 /// Compile one workflow. An empty `pipeline` means nothing runs (the caller drops it).
@@ -119,5 +121,12 @@ fn run_on(c: &Container, area: &str, ctx: &MatchContext) -> Result<Option<RunOn>
 /// the axis, the proxy and the global env.
 fn step_eval_env<'a>(input: &'a CompileInput, proxy: &'a BTreeMap<String, String>) -> Layers<'a> {
     let opts = input.opts;
-    Layers(vec![input.ci_env, &opts.pipeline_variables, input.axis, proxy, &opts.global_env])
+    Layers(vec![
+        input.workflow_env,
+        input.ci_env,
+        &opts.pipeline_variables,
+        input.axis,
+        proxy,
+        &opts.global_env,
+    ])
 }

@@ -19,6 +19,8 @@ use crate::domain::yaml::when::RunOn;
 
 /// Plugins always see the workspace under this base.
 const PLUGIN_WORKSPACE_BASE: &str = "/woodpecker";
+/// Set for every step after the shared variables, so only the step's own ones override it.
+const WORKSPACE_VAR: &str = "CI_WORKSPACE";
 
 /// Which list a container comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,9 +46,10 @@ pub struct StepContext<'a> {
     input: &'a CompileInput<'a>,
     default_name: &'a str,
     base: String,
-    /// Environment layers 1-3 (global, built-ins, proxy), shared by every plugin step.
+    /// Environment layers 1-3 (global, built-ins, proxy) and `CI_WORKSPACE`, shared by
+    /// every plugin step.
     plugin_env: Arc<BTreeMap<String, String>>,
-    /// `plugin_env` plus the matrix axis and manual variables, for non-plugin steps.
+    /// The same plus the matrix axis and manual variables, for non-plugin steps.
     step_env: Arc<BTreeMap<String, String>>,
     /// Images that get netrc credentials and images that run privileged, split once.
     trusted_clone: ImageList,
@@ -72,23 +75,36 @@ impl<'a> StepContext<'a> {
             clean_path(&wf.workspace.path)
         };
         let opts = input.opts;
+        let workspace = join(&[&base, &path]);
+        let plugin_workspace = join(&[PLUGIN_WORKSPACE_BASE, &path]);
         let mut plugin_env = opts.global_env.clone();
-        plugin_env.extend(input.ci_env.iter().map(|(k, v)| (k.clone(), v.clone())));
+        let built_ins = input.ci_env.iter().chain(input.workflow_env);
+        plugin_env.extend(built_ins.map(|(k, v)| (k.clone(), v.clone())));
         plugin_env.extend(proxy_vars(opts));
-        let mut step_env = plugin_env.clone();
-        step_env.extend(input.axis.iter().map(|(k, v)| (k.clone(), v.clone())));
-        step_env.extend(opts.pipeline_variables.iter().map(|(k, v)| (k.clone(), v.clone())));
+        let step_only = input.axis.iter().chain(&opts.pipeline_variables);
+        // Without axis or manual variables both kinds of step see the same variables.
+        let (plugin_env, step_env) = if step_only.clone().next().is_none() && workspace == plugin_workspace {
+            plugin_env.insert(WORKSPACE_VAR.into(), workspace.clone());
+            let shared = Arc::new(plugin_env);
+            (Arc::clone(&shared), shared)
+        } else {
+            let mut step_env = plugin_env.clone();
+            step_env.extend(step_only.map(|(k, v)| (k.clone(), v.clone())));
+            step_env.insert(WORKSPACE_VAR.into(), workspace.clone());
+            plugin_env.insert(WORKSPACE_VAR.into(), plugin_workspace.clone());
+            (Arc::new(plugin_env), Arc::new(step_env))
+        };
         StepContext {
             input,
             default_name,
-            plugin_env: Arc::new(plugin_env),
-            step_env: Arc::new(step_env),
+            plugin_env,
+            step_env,
             trusted_clone: ImageList::new(&opts.trusted_clone_list()),
             privileged_plugins: ImageList::new(&opts.privileged_plugins),
-            workspace: join(&[&base, &path]),
+            workspace,
             volume: format!("{default_name}:{base}"),
             plugin_volume: format!("{default_name}:{PLUGIN_WORKSPACE_BASE}"),
-            plugin_workspace: join(&[PLUGIN_WORKSPACE_BASE, &path]),
+            plugin_workspace,
             base,
         }
     }
@@ -133,7 +149,6 @@ impl<'a> StepContext<'a> {
 
         let mut environment =
             Environment::new(if plugin { &self.plugin_env } else { &self.step_env }.clone());
-        environment.insert("CI_WORKSPACE".into(), workspace.clone());
 
         let mut secret_mapping = BTreeMap::new();
         let mut resolver = SecretResolver {
