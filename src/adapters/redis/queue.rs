@@ -218,7 +218,7 @@ impl RedisQueue {
 
 /// What a claim came to.
 enum Claim {
-    Taken(Task),
+    Taken(Box<Task>),
     /// Another poll took it first, or hand-out was paused meanwhile.
     Lost,
     Kicked,
@@ -227,7 +227,7 @@ enum Claim {
 impl Claim {
     fn from_script(state: &str, task_id: String, stored: Option<Stored>) -> Result<Self, QueueError> {
         match (state, stored) {
-            ("ok", Some(stored)) => Ok(Self::Taken(record::decode(task_id, stored)?)),
+            ("ok", Some(stored)) => Ok(Self::Taken(Box::new(record::decode(task_id, stored)?))),
             ("kicked", _) => Ok(Self::Kicked),
             _ => Ok(Self::Lost),
         }
@@ -352,7 +352,7 @@ impl Queue for RedisQueue {
                 match self.claim(&me, &task_id, worker.agent_id).await? {
                     Claim::Taken(task) => {
                         registration.settle();
-                        return Ok(Some(task));
+                        return Ok(Some(*task));
                     }
                     Claim::Kicked => {
                         registration.settle();
