@@ -26,7 +26,7 @@ use super::prefetch::RawDocs;
 use super::resubst::RawTree;
 use super::subst::substitute_vars;
 use super::vars::Layers;
-use super::when::MatchContext;
+use super::when::{ExprEnv, MatchContext};
 use super::workflows::{find_cycle, workflow_name};
 
 /// Label keys with this prefix are reserved for the server.
@@ -316,7 +316,8 @@ impl Builder<'_> {
             return outcome;
         }
 
-        let ctx = MatchContext { metadata: &metadata, axis: &axis, env: &subst_env, container: false };
+        let expr_env = ExprEnv::new(&subst_env);
+        let ctx = MatchContext { metadata: &metadata, axis: &axis, env: &expr_env, container: false };
         let run_on = match wf.when.run_on(&ctx) {
             Ok(v) => v,
             Err(e) => {

@@ -1,6 +1,9 @@
 //! Evaluation of `when` blocks (upstream `constraint` package): items are OR-ed, the
 //! filters inside one item are AND-ed; `status` never filters, it sets run-on flags.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+
 use indexmap::IndexMap;
 
 use super::expr::{ExprError, evaluate};
@@ -16,9 +19,31 @@ pub struct MatchContext<'a> {
     /// The matrix axis of this workflow.
     pub axis: &'a IndexMap<String, String>,
     /// Variables visible to `evaluate`.
-    pub env: &'a dyn Vars,
+    pub env: &'a ExprEnv<'a>,
     /// Container-level `when` (the `matrix` filter applies only there).
     pub container: bool,
+}
+
+/// The variables `evaluate` expressions see, and the results already computed against
+/// them: the steps of a workflow often repeat an expression.
+pub struct ExprEnv<'a> {
+    vars: &'a dyn Vars,
+    results: RefCell<HashMap<String, Result<bool, ExprError>>>,
+}
+
+impl<'a> ExprEnv<'a> {
+    pub fn new(vars: &'a dyn Vars) -> Self {
+        ExprEnv { vars, results: RefCell::default() }
+    }
+
+    fn evaluate(&self, source: &str) -> Result<bool, ExprError> {
+        if let Some(result) = self.results.borrow().get(source) {
+            return result.clone();
+        }
+        let result = evaluate(source, self.vars);
+        self.results.borrow_mut().insert(source.to_string(), result.clone());
+        result
+    }
 }
 
 /// A failing `evaluate` expression.
@@ -81,7 +106,8 @@ impl Constraint {
         if !plain || self.evaluate.trim().is_empty() {
             return Ok(plain);
         }
-        evaluate(&self.evaluate, ctx.env)
+        ctx.env
+            .evaluate(&self.evaluate)
             .map_err(|source| WhenError { expression: self.evaluate.clone(), source })
     }
 }

@@ -16,7 +16,7 @@ use super::model::{Container, Workflow};
 use super::options::BuildOptions;
 use super::payload::{Payload, SecretEntry, Stage};
 use super::vars::Layers;
-use super::when::{MatchContext, RunOn};
+use super::when::{ExprEnv, MatchContext, RunOn};
 use step::{Area, StepContext};
 use ulid::UlidSource;
 
@@ -49,7 +49,8 @@ pub fn compile(wf: &Workflow, input: &CompileInput, ids: &mut UlidSource) -> Res
     let prefix = format!("wp_{}_0", ids.next_id().to_lowercase());
     let default_name = format!("{prefix}_default");
     let proxy: BTreeMap<String, String> = step::proxy_vars(input.opts).into_iter().collect();
-    let eval_env = step_eval_env(input, &proxy);
+    let eval_vars = step_eval_env(input, &proxy);
+    let eval_env = ExprEnv::new(&eval_vars);
     let match_ctx =
         MatchContext { metadata: input.metadata, axis: input.axis, env: &eval_env, container: true };
     let ctx = StepContext::new(wf, input, &default_name);
