@@ -16,15 +16,26 @@ use super::parse::parse_yaml;
 pub struct RawTree<'a> {
     doc: &'a Node,
     lines: Vec<&'a str>,
-    by_line: HashMap<u32, Vec<&'a Node>>,
+    /// Scalars sorted by where they are defined, each definition once.
+    scalars: Vec<&'a Node>,
     parsed_lines: HashMap<String, Option<(Option<String>, Node)>>,
 }
 
 impl<'a> RawTree<'a> {
     pub fn new(doc: &'a Node, text: &'a str) -> Self {
-        let mut by_line = HashMap::new();
-        index_scalars(doc, &mut by_line);
-        RawTree { doc, lines: text.split('\n').collect(), by_line, parsed_lines: HashMap::new() }
+        let mut scalars = Vec::new();
+        collect_scalars(doc, &mut scalars);
+        // Stable: of the copies of one definition (aliases), the first in document order stays.
+        scalars.sort_by_key(|n| (n.defined.line, n.defined.col));
+        scalars.dedup_by_key(|n| n.defined);
+        RawTree { doc, lines: text.split('\n').collect(), scalars, parsed_lines: HashMap::new() }
+    }
+
+    /// The scalars defined on 1-based `line`.
+    fn scalars_on(&self, line: u32) -> &[&'a Node] {
+        let start = self.scalars.partition_point(|n| n.defined.line < line);
+        let end = self.scalars.partition_point(|n| n.defined.line <= line);
+        &self.scalars[start..end]
     }
 
     /// The document for `new_text` (the raw text after substitution), or `None` when a
@@ -41,8 +52,7 @@ impl<'a> RawTree<'a> {
             }
             let (old_key, old_value) = cached_line_scalar(&mut self.parsed_lines, old_line)?;
             let (new_key, new_value) = cached_line_scalar(&mut self.parsed_lines, new_line)?;
-            let targets = self.by_line.get(&(i as u32 + 1))?;
-            let [target] = targets.as_slice() else { return None };
+            let [target] = self.scalars_on(i as u32 + 1) else { return None };
             let fits = old_key == new_key
                 && target.single_line
                 && target.value == old_value.value
@@ -81,17 +91,12 @@ fn after_indicator(line: &str, col: u32) -> bool {
     before.ends_with(':') || before.ends_with('-')
 }
 
-/// Scalars by the line they are defined on, in document order.
-fn index_scalars<'a>(node: &'a Node, out: &mut HashMap<u32, Vec<&'a Node>>) {
+/// Every scalar of the tree, in document order.
+fn collect_scalars<'a>(node: &'a Node, out: &mut Vec<&'a Node>) {
     match &node.value {
-        Value::Seq(items) => items.iter().for_each(|n| index_scalars(n, out)),
-        Value::Map(entries) => entries.iter().for_each(|(_, v)| index_scalars(v, out)),
-        _ => {
-            let list = out.entry(node.defined.line).or_default();
-            if !list.iter().any(|n| n.defined == node.defined) {
-                list.push(node);
-            }
-        }
+        Value::Seq(items) => items.iter().for_each(|n| collect_scalars(n, out)),
+        Value::Map(entries) => entries.iter().for_each(|(_, v)| collect_scalars(v, out)),
+        _ => out.push(node),
     }
 }
 
