@@ -269,13 +269,11 @@ impl Builder<'_> {
             concurrency: None,
             state: WorkflowState::Skipped(SkipReason::Error),
         };
-        let mut metadata = self.metadata.clone();
-        metadata.workflow.name = name.to_string();
-        metadata.workflow.number = pid;
-        metadata.workflow.matrix = axis.clone();
+        // Only the `CI_WORKFLOW_*` variables read the workflow part of the metadata.
+        let metadata = self.metadata;
         let ci_env = Rc::clone(&self.ci_env);
         let mut workflow_env = BTreeMap::new();
-        set_workflow_vars(&mut workflow_env, &metadata.workflow);
+        set_workflow_vars(&mut workflow_env, name, pid);
         // The axis overrides the built-ins, the global env only adds.
         let subst_env = Layers(vec![&axis, &workflow_env, ci_env.as_ref(), &self.opts.global_env]);
         let text = match substitute_vars(raw_text, &subst_env) {
@@ -305,7 +303,7 @@ impl Builder<'_> {
         };
         outcome.depends_on = wf.depends_on.clone();
         outcome.concurrency = wf.concurrency.clone().filter(|c| c.limit > 0);
-        outcome.labels = self.labels(wf, &metadata);
+        outcome.labels = self.labels(wf, metadata);
         outcome.platform = outcome.labels.get("platform").cloned().unwrap_or_default();
 
         let mut findings = self.lint_once(name, &parsed, wf, doc);
@@ -317,7 +315,7 @@ impl Builder<'_> {
         }
 
         let expr_env = ExprEnv::new(&subst_env);
-        let ctx = MatchContext { metadata: &metadata, axis: &axis, env: &expr_env, container: false };
+        let ctx = MatchContext { metadata, axis: &axis, env: &expr_env, container: false };
         let run_on = match wf.when.run_on(&ctx) {
             Ok(v) => v,
             Err(e) => {
@@ -338,7 +336,7 @@ impl Builder<'_> {
             outcome.runs_on.extend(["failure".to_string(), "success".to_string()]);
         }
         let input = CompileInput {
-            metadata: &metadata,
+            metadata,
             axis: &axis,
             opts: self.opts,
             ci_env: &ci_env,

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::metadata::{Metadata, Pipeline, WorkflowMeta, is_pull_event};
+use super::metadata::{Metadata, Pipeline, is_pull_event};
 
 /// Most changed files listed in `CI_PIPELINE_FILES`; beyond that the variable is unset.
 const MAX_CHANGED_FILES: usize = 500;
@@ -18,16 +18,16 @@ pub const DEPRECATED_VARIABLES: [(&str, &str); 3] = [
 /// Compute the compile-time `CI_*` environment.
 pub fn ci_environ(m: &Metadata) -> BTreeMap<String, String> {
     let mut env = pipeline_environ(m);
-    set_workflow_vars(&mut env, &m.workflow);
+    set_workflow_vars(&mut env, &m.workflow.name, m.workflow.number);
     env
 }
 
 /// The `CI_WORKFLOW_*` variables: the only ones that differ between the workflows of a
 /// pipeline.
-pub fn set_workflow_vars(env: &mut BTreeMap<String, String>, w: &WorkflowMeta) {
+pub fn set_workflow_vars(env: &mut BTreeMap<String, String>, name: &str, number: i64) {
     let mut env = Env(env);
-    env.set("CI_WORKFLOW_NAME", &w.name);
-    env.set("CI_WORKFLOW_NUMBER", &w.number.to_string());
+    env.set("CI_WORKFLOW_NAME", name);
+    env.set("CI_WORKFLOW_NUMBER", &number.to_string());
 }
 
 /// [`ci_environ`] without the `CI_WORKFLOW_*` variables, the same for every workflow.
