@@ -25,7 +25,12 @@ impl UlidSource {
         let value: u128 = (u128::from(self.seed.timestamp_ms & 0xFFFF_FFFF_FFFF) << 80)
             | (u128::from(a) << 16)
             | u128::from(b & 0xFFFF);
-        (0..26).rev().map(|i| CROCKFORD[((value >> (i * 5)) & 31) as usize] as char).collect()
+        let mut text = [0u8; 26];
+        for (i, digit) in text.iter_mut().rev().enumerate() {
+            *digit = CROCKFORD[((value >> (i * 5)) & 31) as usize];
+        }
+        // Crockford digits are ASCII, so the text is valid UTF-8 and copied as it is.
+        String::from_utf8_lossy(&text).into_owned()
     }
 }
 
