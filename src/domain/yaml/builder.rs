@@ -25,7 +25,7 @@ use super::payload::Payload;
 use super::prefetch::RawDocs;
 use super::resubst::RawTree;
 use super::subst::substitute_vars;
-use super::vars::Layers;
+use super::vars::{Layers, Recorded, same_lookups};
 use super::when::{ExprEnv, MatchContext};
 use super::workflows::{find_cycle, workflow_name};
 
@@ -139,6 +139,7 @@ pub fn build(files: &[ConfigFile], metadata: &Metadata, opts: &BuildOptions) -> 
         seen: HashSet::new(),
         parsed: HashMap::new(),
         linted: Vec::new(),
+        substitutions: Vec::new(),
         ci_env: Rc::new(pipeline_environ(metadata)),
         lint_opts: LintOptions {
             trusted: metadata.repo.trusted,
@@ -184,6 +185,10 @@ struct Builder<'a> {
     /// Lint findings of the current file by parse result: they name the file, so they are
     /// shared between the axes of one file only.
     linted: Vec<(Rc<Result<Parsed, YamlError>>, Vec<PipelineError>)>,
+    /// Substitutions of the current file: the variables they read and the parse result.
+    /// An axis that gives those variables the same values has the same text, so it is
+    /// neither substituted nor hashed again.
+    substitutions: Vec<(Vec<(String, Option<String>)>, Rc<Result<Parsed, YamlError>>)>,
     /// The `CI_*` variables all workflows share.
     ci_env: Rc<BTreeMap<String, String>>,
     lint_opts: LintOptions,
@@ -237,6 +242,7 @@ impl Builder<'_> {
         };
         let several = axes.len() > 1;
         self.linted.clear();
+        self.substitutions.clear();
         let mut raw_tree = raw_doc.as_ref().ok().map(|doc| RawTree::new(doc, raw_text));
         let input = FileInput { name: &name, raw_text, raw_findings: &raw_findings };
         for (i, axis) in axes.into_iter().enumerate() {
@@ -276,18 +282,29 @@ impl Builder<'_> {
         set_workflow_vars(&mut workflow_env, name, pid);
         // The axis overrides the built-ins, the global env only adds.
         let subst_env = Layers(vec![&axis, &workflow_env, ci_env.as_ref(), &self.opts.global_env]);
-        let text = match substitute_vars(raw_text, &subst_env) {
-            Ok(t) => t,
-            Err(e) => {
-                self.report(vec![PipelineError::generic(name, e.to_string())]);
-                return outcome;
+        let reused = self.substitutions.iter().find(|(lookups, _)| same_lookups(&subst_env, lookups));
+        let parsed = match reused {
+            Some((_, parsed)) => Rc::clone(parsed),
+            None => {
+                let recorded = Recorded::new(&subst_env);
+                let text = match substitute_vars(raw_text, &recorded) {
+                    Ok(t) => t,
+                    Err(e) => {
+                        self.report(vec![PipelineError::generic(name, e.to_string())]);
+                        return outcome;
+                    }
+                };
+                let parsed = Rc::clone(self.parsed.entry(text).or_insert_with_key(|t| {
+                    let doc = raw_tree
+                        .as_mut()
+                        .and_then(|tree| tree.substituted(t))
+                        .map_or_else(|| parse_yaml(t), Ok);
+                    Rc::new(doc.map(Parsed::new))
+                }));
+                self.substitutions.push((recorded.into_lookups(), Rc::clone(&parsed)));
+                parsed
             }
         };
-        let parsed = Rc::clone(self.parsed.entry(text).or_insert_with_key(|t| {
-            let doc =
-                raw_tree.as_mut().and_then(|tree| tree.substituted(t)).map_or_else(|| parse_yaml(t), Ok);
-            Rc::new(doc.map(Parsed::new))
-        }));
         let (doc, wf) = match parsed.as_ref() {
             Ok(Parsed { doc, workflow: Ok(wf) }) => (doc, wf),
             Ok(Parsed { workflow: Err(errs), .. }) => {

@@ -3,6 +3,7 @@
 //! precedence; looking them up layer by layer saves copying all of them into one map per
 //! workflow.
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 
 use indexmap::IndexMap;
@@ -40,6 +41,40 @@ impl Vars for Layers<'_> {
     }
 }
 
+/// Variables that remember every name looked up and the value found (each name once).
+pub struct Recorded<'a> {
+    vars: &'a dyn Vars,
+    lookups: RefCell<Vec<(String, Option<String>)>>,
+}
+
+impl<'a> Recorded<'a> {
+    pub fn new(vars: &'a dyn Vars) -> Self {
+        Recorded { vars, lookups: RefCell::default() }
+    }
+
+    /// The names looked up, in first-use order, with their values.
+    pub fn into_lookups(self) -> Vec<(String, Option<String>)> {
+        self.lookups.into_inner()
+    }
+}
+
+impl Vars for Recorded<'_> {
+    fn var(&self, name: &str) -> Option<&str> {
+        let value = self.vars.var(name);
+        let mut lookups = self.lookups.borrow_mut();
+        if !lookups.iter().any(|(n, _)| n == name) {
+            lookups.push((name.to_string(), value.map(str::to_string)));
+        }
+        value
+    }
+}
+
+/// Whether `vars` gives every looked-up name the recorded value: a computation that only
+/// read these variables then gives the same result.
+pub fn same_lookups(vars: &dyn Vars, lookups: &[(String, Option<String>)]) -> bool {
+    lookups.iter().all(|(name, value)| vars.var(name) == value.as_deref())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -54,5 +89,21 @@ mod tests {
         assert_eq!(layers.var("A"), Some("top"));
         assert_eq!(layers.var("B"), Some("b"));
         assert_eq!(layers.var("C"), None);
+    }
+
+    #[test]
+    fn recorded_lookups_compare_against_other_variables() {
+        let map = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
+            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        };
+        let first = map(&[("A", "1"), ("B", "2")]);
+        let recorded = Recorded::new(&first);
+        assert_eq!(recorded.var("A"), Some("1"));
+        assert_eq!(recorded.var("Z"), None);
+        assert_eq!(recorded.var("A"), Some("1"));
+        let lookups = recorded.into_lookups();
+        assert_eq!(lookups, [("A".to_string(), Some("1".to_string())), ("Z".to_string(), None)]);
+        assert!(same_lookups(&map(&[("A", "1"), ("B", "other")]), &lookups));
+        assert!(!same_lookups(&map(&[("A", "1"), ("Z", "set")]), &lookups));
     }
 }
