@@ -25,7 +25,7 @@ use super::payload::Payload;
 use super::prefetch::RawDocs;
 use super::resubst::RawTree;
 use super::subst::substitute_vars;
-use super::vars::{Layers, Recorded, same_lookups};
+use super::vars::{Layers, Lookups, Recorded, same_lookups};
 use super::when::{ExprEnv, MatchContext};
 use super::workflows::{find_cycle, workflow_name};
 
@@ -181,18 +181,21 @@ struct Builder<'a> {
     /// Findings already reported: matrix axes of one file repeat the same ones.
     seen: HashSet<PipelineError>,
     /// Parse results by substituted text: axes that substitute alike parse and decode once.
-    parsed: HashMap<String, Rc<Result<Parsed, YamlError>>>,
+    parsed: HashMap<String, SharedParse>,
     /// Lint findings of the current file by parse result: they name the file, so they are
     /// shared between the axes of one file only.
-    linted: Vec<(Rc<Result<Parsed, YamlError>>, Vec<PipelineError>)>,
+    linted: Vec<(SharedParse, Vec<PipelineError>)>,
     /// Substitutions of the current file: the variables they read and the parse result.
     /// An axis that gives those variables the same values has the same text, so it is
     /// neither substituted nor hashed again.
-    substitutions: Vec<(Vec<(String, Option<String>)>, Rc<Result<Parsed, YamlError>>)>,
+    substitutions: Vec<(Lookups, SharedParse)>,
     /// The `CI_*` variables all workflows share.
     ci_env: Rc<BTreeMap<String, String>>,
     lint_opts: LintOptions,
 }
+
+/// A parse result shared by the workflows whose substituted text is the same.
+type SharedParse = Rc<Result<Parsed, YamlError>>;
 
 /// A substituted document and its decoded workflow (or the decode errors).
 struct Parsed {
@@ -371,7 +374,7 @@ impl Builder<'_> {
     fn lint_once(
         &mut self,
         name: &str,
-        parsed: &Rc<Result<Parsed, YamlError>>,
+        parsed: &SharedParse,
         wf: &Workflow,
         doc: &Node,
     ) -> Vec<PipelineError> {

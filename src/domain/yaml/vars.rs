@@ -41,10 +41,13 @@ impl Vars for Layers<'_> {
     }
 }
 
+/// Variable names looked up and the values found (`None`: unset).
+pub type Lookups = Vec<(String, Option<String>)>;
+
 /// Variables that remember every name looked up and the value found (each name once).
 pub struct Recorded<'a> {
     vars: &'a dyn Vars,
-    lookups: RefCell<Vec<(String, Option<String>)>>,
+    lookups: RefCell<Lookups>,
 }
 
 impl<'a> Recorded<'a> {
@@ -53,7 +56,7 @@ impl<'a> Recorded<'a> {
     }
 
     /// The names looked up, in first-use order, with their values.
-    pub fn into_lookups(self) -> Vec<(String, Option<String>)> {
+    pub fn into_lookups(self) -> Lookups {
         self.lookups.into_inner()
     }
 }
@@ -71,7 +74,7 @@ impl Vars for Recorded<'_> {
 
 /// Whether `vars` gives every looked-up name the recorded value: a computation that only
 /// read these variables then gives the same result.
-pub fn same_lookups(vars: &dyn Vars, lookups: &[(String, Option<String>)]) -> bool {
+pub fn same_lookups(vars: &dyn Vars, lookups: &Lookups) -> bool {
     lookups.iter().all(|(name, value)| vars.var(name) == value.as_deref())
 }
 

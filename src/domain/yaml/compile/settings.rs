@@ -170,7 +170,7 @@ impl serde_json::ser::Formatter for GoFormatter {
     ) -> std::io::Result<()> {
         let mut rest = fragment;
         while let Some(i) = rest.find(['<', '>', '&', '\u{2028}', '\u{2029}']) {
-            writer.write_all(rest[..i].as_bytes())?;
+            writer.write_all(&rest.as_bytes()[..i])?;
             let c = rest[i..].chars().next().unwrap_or_default();
             write!(writer, "\\u{:04x}", u32::from(c))?;
             rest = &rest[i + c.len_utf8()..];
