@@ -1,9 +1,16 @@
-//! The ports pipeline execution runs on, chosen at start-up and shared by the HTTP API, the
-//! agent gRPC server and the schedulers.
+//! The ports pipeline execution runs on, chosen at start-up from the configuration and shared by
+//! the HTTP API, the agent gRPC server and the schedulers.
 
 use std::sync::Arc;
 
-use crate::ports::clock::Clock;
+use crate::adapters::memory::livelog::MemoryLiveLog;
+use crate::adapters::memory::pubsub::MemoryPubSub;
+use crate::adapters::memory::queue::MemoryQueue;
+use crate::adapters::redis::Redis;
+use crate::adapters::redis::queue::RedisQueue;
+use crate::adapters::sql::SqlStore;
+use crate::app::config::{EngineConfig, LogStoreKind, PubSubKind, QueueKind};
+use crate::ports::clock::{Clock, SystemClock};
 use crate::ports::livelog::LiveLog;
 use crate::ports::logs::LogStorage;
 use crate::ports::pubsub::PubSub;
@@ -25,4 +32,38 @@ pub struct Engine {
     pub logs: Arc<dyn LogStorage>,
     /// The time.
     pub clock: Arc<dyn Clock>,
+}
+
+impl Engine {
+    /// Opens the adapters the configuration names over an open, migrated SQL store.
+    ///
+    /// # Errors
+    /// When Redis cannot be reached or the log directory cannot be created.
+    pub async fn open(
+        config: &EngineConfig,
+        store: Arc<SqlStore>,
+        data_dir: &std::path::Path,
+    ) -> anyhow::Result<Self> {
+        let redis = match &config.redis_url {
+            Some(url) => Some(Redis::connect(url, &config.redis_prefix).await?),
+            None => None,
+        };
+        let needs_redis = || redis.clone().ok_or_else(|| anyhow::anyhow!("NUTHATCH_REDIS_URL is not set"));
+        let queue: Arc<dyn Queue> = match config.queue_kind() {
+            QueueKind::Memory => Arc::new(MemoryQueue::new()),
+            QueueKind::Database => anyhow::bail!("NUTHATCH_QUEUE=database is not available yet"),
+            QueueKind::Redis => Arc::new(RedisQueue::new(needs_redis()?)),
+        };
+        let (pubsub, livelog): (Arc<dyn PubSub>, Arc<dyn LiveLog>) = match config.pubsub_kind() {
+            PubSubKind::Memory => (Arc::new(MemoryPubSub::new()), Arc::new(MemoryLiveLog::new())),
+            PubSubKind::Redis => anyhow::bail!("NUTHATCH_PUBSUB=redis is not available yet"),
+        };
+        let logs: Arc<dyn LogStorage> = match config.log_store {
+            LogStoreKind::Database => store.clone(),
+            LogStoreKind::File => {
+                anyhow::bail!("WOODPECKER_LOG_STORE=file is not available yet: {}", data_dir.display())
+            }
+        };
+        Ok(Self { store, queue, pubsub, livelog, logs, clock: Arc::new(SystemClock) })
+    }
 }

@@ -6,10 +6,9 @@ use anyhow::Context;
 
 use crate::adapters::sql::{Driver, SqlStore};
 use crate::app::config::DatabaseConfig;
-use crate::ports::store::Store;
 
 /// Connects to the configured database and brings its schema up to date.
-pub async fn open(config: &DatabaseConfig) -> anyhow::Result<Arc<dyn Store>> {
+pub async fn open(config: &DatabaseConfig) -> anyhow::Result<Arc<SqlStore>> {
     let store = connect(config).await?;
     store.migrate().await.context("database migration failed")?;
     Ok(Arc::new(store))
