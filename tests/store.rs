@@ -66,6 +66,7 @@ contract!(
     server::tasks_are_kept_until_deleted,
     server::forges_round_trip,
     server::server_settings_are_upserted,
+    server::settings_are_added_once_and_the_first_value_wins,
 );
 
 /// Connection failures name the driver, the target and the cause on one line.

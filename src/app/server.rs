@@ -16,6 +16,7 @@ use crate::app::config::ServerConfig;
 use crate::app::hook::Hooks;
 use crate::app::identity::{Identity, IdentitySettings};
 use crate::app::repos::{RepoDefaults, Repos};
+use crate::app::signing_key::SigningKey;
 use crate::app::store;
 use crate::app::telemetry::{LogLevel, Telemetry};
 use crate::ports::clock::{Clock, SystemClock};
@@ -63,7 +64,17 @@ impl Application {
             log_level: LogLevel::new(&config.log.log_level),
             prometheus_auth_token: config.prometheus_auth_token.clone().filter(|t| !t.is_empty()),
         };
-        let state = AppState { store, identity, repos, hooks, forge, host: config.host.clone(), telemetry };
+        let signing_key = Arc::new(SigningKey::load_or_create(store.as_ref()).await?);
+        let state = AppState {
+            store,
+            identity,
+            repos,
+            hooks,
+            forge,
+            host: config.host.clone(),
+            telemetry,
+            signing_key,
+        };
         let addr = config.listen_addr()?;
         let acceptor = TcpListener::bind(addr)
             .into_acceptor()

@@ -16,5 +16,6 @@ mod push;
 mod registries;
 mod repos;
 mod secrets;
+mod signature;
 mod system;
 mod users;

@@ -119,3 +119,16 @@ pub async fn server_settings_are_upserted(store: &SqlStore) {
     assert!(racing.iter().all(Result::is_ok), "{racing:?}");
     assert!(["even", "odd"].contains(&store.get_setting("fresh-key").await.unwrap().as_str()));
 }
+
+pub async fn settings_are_added_once_and_the_first_value_wins(store: &SqlStore) {
+    store.add_setting("signature-private-key", "first").await.unwrap();
+    let again = store.add_setting("signature-private-key", "second").await;
+    assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
+    assert_eq!(store.get_setting("signature-private-key").await.unwrap(), "first");
+
+    let racing = join_all((0..8).map(|n| store.add_setting("raced-key", &n.to_string()))).await;
+    assert_eq!(racing.iter().filter(|r| r.is_ok()).count(), 1, "{racing:?}");
+    assert!(racing.iter().all(|r| matches!(r, Ok(()) | Err(StoreError::Conflict(_)))), "{racing:?}");
+    let winner = racing.iter().position(Result::is_ok).unwrap();
+    assert_eq!(store.get_setting("raced-key").await.unwrap(), winner.to_string());
+}

@@ -32,6 +32,7 @@ use poem::{Endpoint, EndpointExt, IntoEndpoint, Route, get, post};
 use crate::app::hook::Hooks;
 use crate::app::identity::Identity;
 use crate::app::repos::Repos;
+use crate::app::signing_key::SigningKey;
 use crate::app::telemetry::Telemetry;
 use crate::ports::forge::Forge;
 use crate::ports::store::Store;
@@ -53,6 +54,8 @@ pub struct AppState {
     pub host: String,
     /// Log level and metrics settings.
     pub telemetry: Telemetry,
+    /// The key extension requests are signed with (its public half is served to extensions).
+    pub signing_key: Arc<SigningKey>,
 }
 
 /// The whole HTTP application.

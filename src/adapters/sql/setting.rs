@@ -36,4 +36,11 @@ impl SettingStore for SqlStore {
     async fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
         retry_on_conflict(|| self.update_or_insert_setting(key, value)).await
     }
+
+    async fn add_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        with_conn!(self, write, "setting", |c, _| {
+            let row = (server_settings::key.eq(key), server_settings::value.eq(value));
+            diesel::insert_into(server_settings::table).values(row).execute(c).await.map(|_| ())
+        })
+    }
 }

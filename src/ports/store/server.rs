@@ -53,4 +53,11 @@ pub trait SettingStore: Send + Sync + 'static {
     /// # Errors
     /// Only backend failures.
     async fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError>;
+
+    /// Stores `value` under `key` only if the key was never set, so servers starting at the same
+    /// time agree on one value: the loser re-reads the winner's.
+    ///
+    /// # Errors
+    /// MUST return [`StoreError::Conflict`] when the key is already set (its value is kept).
+    async fn add_setting(&self, key: &str, value: &str) -> Result<(), StoreError>;
 }

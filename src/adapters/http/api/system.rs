@@ -1,8 +1,8 @@
-//! `/api/log-level` (server admins): reading and changing the running log level; and the
-//! figures `/metrics` exposes.
+//! `/api/log-level` (server admins): reading and changing the running log level; the server's
+//! public signing key; and the figures `/metrics` exposes.
 
 use poem::web::Data;
-use poem_openapi::payload::Json;
+use poem_openapi::payload::{Json, PlainText};
 use poem_openapi::{Object, OpenApi};
 
 use crate::adapters::http::AppState;
@@ -52,6 +52,13 @@ impl SystemApi {
             .set(&body.0.log_level)
             .map_err(|e| ApiError::bad_request(e.to_string()))?;
         Ok(Json(LogLevelDto { log_level: level.to_owned() }))
+    }
+
+    /// The Ed25519 public key extension requests are signed with, as a PEM `PUBLIC KEY` block
+    /// (open to anyone, as in 3.x: extensions fetch it to verify signatures).
+    #[oai(path = "/signature/public-key", method = "get", operation_id = "getSignaturePublicKey")]
+    async fn signature_public_key(&self) -> PlainText<String> {
+        PlainText(self.state.signing_key.public_key_pem())
     }
 }
 
