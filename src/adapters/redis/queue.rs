@@ -387,21 +387,22 @@ impl Queue for RedisQueue {
     }
 
     async fn wait(&self, task_id: &str) -> Result<WaitOutcome, QueueError> {
-        let mut seen_running = false;
         loop {
             let wakeup = self.wakeups.notified();
             tokio::pin!(wakeup);
             wakeup.as_mut().enable();
-            let state: String =
+            let (state, lease_left_ms): (String, i64) =
                 self.run("waiting for a task", SCRIPTS.wait.arg(&self.prefix).arg(task_id)).await?;
             match state.as_str() {
-                "running" => seen_running = true,
-                _ if !seen_running => return Ok(WaitOutcome::Finished),
+                "running" => {}
                 "canceled" => return Ok(WaitOutcome::Canceled),
                 "expired" => return Ok(WaitOutcome::Expired),
                 _ => return Ok(WaitOutcome::Finished),
             }
-            let _ = tokio::time::timeout(RELOOK, wakeup).await;
+            // Nothing is published when a lease runs out, so look again when it does.
+            let relook = u64::try_from(lease_left_ms)
+                .map_or(RELOOK, |ms| RELOOK.min(Duration::from_millis(ms.saturating_add(1))));
+            let _ = tokio::time::timeout(relook, wakeup).await;
         }
     }
 

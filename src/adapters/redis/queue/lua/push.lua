@@ -16,6 +16,7 @@ for _, t in ipairs(tasks) do
   redis.call('HSET', k('data'), t.id, t.data)
   t.seq = redis.call('INCR', k('seq'))
   redis.call('HSET', k('order'), t.id, t.seq)
+  redis.call('DEL', k('outcome:' .. t.id))
 end
 for _, t in ipairs(tasks) do
   local left = 0
