@@ -46,9 +46,8 @@ impl Backend for RedisBackend {
 impl Drop for RedisBackend {
     fn drop(&mut self) {
         let Ok(mut conn) = self.redis.client.get_connection() else { return };
-        let keys: redis::RedisResult<Vec<String>> = conn
-            .scan_match::<_, String>(format!("{}*", self.prefix))
-            .and_then(|keys| keys.collect());
+        let keys: redis::RedisResult<Vec<String>> =
+            conn.scan_match::<_, String>(format!("{}*", self.prefix)).and_then(|keys| keys.collect());
         if let Ok(keys) = keys
             && !keys.is_empty()
         {
