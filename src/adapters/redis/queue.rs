@@ -237,8 +237,9 @@ impl Claim {
 /// A poll listed as waiting; dropping it unlists the poll (unless it was `settle`d because a
 /// script already did).
 struct Registration {
-    redis: Redis,
-    prefix: String,
+    conn: redis::aio::ConnectionManager,
+    workers_key: String,
+    expiry_key: String,
     id: String,
     listed: bool,
 }
@@ -255,10 +256,8 @@ impl Drop for Registration {
         if !self.listed {
             return;
         }
-        let mut conn = self.redis.manager.clone();
-        let (workers, expiry) =
-            (format!("{}queue:workers", self.prefix), format!("{}queue:worker_exp", self.prefix));
-        let id = std::mem::take(&mut self.id);
+        let mut conn = self.conn.clone();
+        let (workers, expiry, id) = (self.workers_key.clone(), self.expiry_key.clone(), self.id.clone());
         runtime.spawn(async move {
             let unlisted: Result<(), RedisError> =
                 redis::pipe().atomic().hdel(workers, &id).zrem(expiry, &id).query_async(&mut conn).await;
@@ -326,8 +325,9 @@ impl Queue for RedisQueue {
         let listing = format!("{} {labels}", worker.agent_id);
         let me = self.next_poll_id();
         let mut registration = Registration {
-            redis: self.redis.clone(),
-            prefix: self.prefix.clone(),
+            conn: self.redis.manager.clone(),
+            workers_key: self.key("workers"),
+            expiry_key: self.key("worker_exp"),
             id: me.clone(),
             listed: true,
         };
