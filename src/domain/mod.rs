@@ -36,4 +36,5 @@ pub mod token;
 pub mod user;
 pub mod validation;
 pub mod workflow;
+pub mod workload;
 pub mod yaml;

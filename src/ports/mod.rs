@@ -8,7 +8,9 @@
 //! - [`queue`]: workflows waiting for agents, leases, dependencies.
 //! - [`pubsub`]: pipeline events for live viewers; [`livelog`]: lines of running steps.
 //! - [`logs`]: stored step logs (database or files).
+//! - [`backend`]: what runs steps on an agent (local processes, Docker).
 
+pub mod backend;
 pub mod clock;
 pub mod forge;
 pub mod livelog;

@@ -1,0 +1,3 @@
+//! Backends of the agent: where steps run.
+
+pub mod local;
