@@ -1,12 +1,10 @@
 //! Receiving a forge webhook: check its token against the repo it names, read it with the forge,
-//! and record the pipeline it asks for.
+//! and create the pipeline it asks for (through [`Pipelines::create`]).
 
 use std::sync::Arc;
 
-use crate::app::version;
-use crate::domain::pipeline::{Pipeline, message_skips_ci};
-use crate::domain::repo::ApprovalRequest;
-use crate::domain::status::Status;
+use crate::app::pipelines::{Created, LifecycleError, Pipelines};
+use crate::domain::pipeline::Pipeline;
 use crate::domain::token::{Token, TokenType, claims};
 use crate::ports::clock::Clock;
 use crate::ports::forge::{Forge, ForgeError, HookOutcome, HookRequest};
@@ -24,16 +22,19 @@ pub enum HookError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// Creating the pipeline failed.
+    #[error(transparent)]
+    Pipeline(#[from] LifecycleError),
 }
 
 /// What became of a webhook.
 #[derive(Debug)]
 pub enum HookResult {
-    /// A pipeline was recorded (pending, or blocked until approved).
+    /// A pipeline was created (pending, blocked until approved, or in error for a bad config).
     Created(Box<Pipeline>),
     /// Nothing to build; the reason is told to the sender.
     Ignored(String),
-    /// The commit asked to skip CI.
+    /// Nothing to run: the commit asked to skip CI, or no workflow matched.
     Filtered,
 }
 
@@ -43,13 +44,15 @@ pub struct Hooks {
     store: Arc<dyn Store>,
     forge: Arc<dyn Forge>,
     clock: Arc<dyn Clock>,
+    pipelines: Pipelines,
     forge_id: i64,
 }
 
 impl Hooks {
-    /// The use case over these adapters.
-    pub fn new(store: Arc<dyn Store>, forge: Arc<dyn Forge>, clock: Arc<dyn Clock>, forge_id: i64) -> Self {
-        Self { store, forge, clock, forge_id }
+    /// The use case over the pipeline lifecycle (whose engine holds the store and clock).
+    pub fn new(pipelines: Pipelines, forge: Arc<dyn Forge>, forge_id: i64) -> Self {
+        let engine = pipelines.engine();
+        Self { store: engine.store.clone(), clock: engine.clock.clone(), forge, pipelines, forge_id }
     }
 
     /// Handles one webhook request carrying hook token `token`.
@@ -80,21 +83,15 @@ impl Hooks {
         if !repo.active {
             return Ok(HookResult::Ignored(format!("repo {} is not active", repo.full_name)));
         }
-        if message_skips_ci(&parsed.pipeline.message) {
-            return Ok(HookResult::Filtered);
+        if parsed.pipeline.event.is_pull_request() && !repo.allow_pr {
+            return Ok(HookResult::Ignored(format!(
+                "pull requests are disabled for repo {}",
+                repo.full_name
+            )));
         }
-        let draft = parsed.pipeline;
-        let approval =
-            ApprovalRequest { event: draft.event, from_fork: draft.from_fork, author: &draft.author };
-        let status = if repo.needs_approval(approval) { Status::Blocked } else { Status::Pending };
-        let pipeline = Pipeline {
-            repo_id: repo.id,
-            status,
-            created: self.clock.now(),
-            updated: self.clock.now(),
-            version: version::version(),
-            ..draft
-        };
-        Ok(HookResult::Created(Box::new(self.store.create_pipeline(&pipeline).await?)))
+        Ok(match self.pipelines.create(&repo, parsed.pipeline).await? {
+            Created::Pipeline(pipeline) => HookResult::Created(pipeline),
+            Created::Filtered => HookResult::Filtered,
+        })
     }
 }

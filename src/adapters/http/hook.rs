@@ -42,6 +42,7 @@ pub async fn receive(req: &Request, body: Body, state: Data<&AppState>) -> Respo
         Err(HookError::Forge(ForgeError::InvalidHook(why))) => ApiError::bad_request(why).into_response(),
         Err(HookError::Forge(e)) => ApiError::from(e).into_response(),
         Err(HookError::Store(e)) => ApiError::from(e).into_response(),
+        Err(HookError::Pipeline(e)) => ApiError::from(e).into_response(),
     }
 }
 
