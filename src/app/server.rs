@@ -98,6 +98,11 @@ impl Application {
         self.state.store.clone()
     }
 
+    /// The execution ports the server uses (tests queue, publish and append through them).
+    pub fn engine(&self) -> crate::app::engine::Engine {
+        self.state.engine.clone()
+    }
+
     /// The admin created on this first start, if this was one.
     pub fn first_admin(&self) -> Option<&AdminCredentials> {
         self.first_admin.as_ref()

@@ -10,6 +10,7 @@
 //! - [`repo`]: repositories, their settings and rename redirections.
 //! - [`pipeline`], [`workflow`]: a run and its tree of workflows and steps.
 //! - [`config`], [`log`]: the configuration files a run used and the lines its steps printed.
+//! - [`metadata`]: the facts a pipeline is built with, from the stored repo and pipelines.
 //! - [`agent`], [`task`]: the machines that execute workflows and the queued units of work.
 //! - [`secret`], [`registry`], [`cron`], [`forge`]: resources owned by repos, orgs or the server.
 //! - [`setting`]: server-wide key-value settings (signing keys and the like).
@@ -23,6 +24,7 @@ pub mod cron;
 pub mod event;
 pub mod forge;
 pub mod log;
+pub mod metadata;
 pub mod org;
 pub mod perm;
 pub mod pipeline;

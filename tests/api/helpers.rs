@@ -6,6 +6,7 @@ use std::sync::Arc;
 use nuthatch::adapters::forge::local::LocalForge;
 use nuthatch::app::bootstrap::AdminCredentials;
 use nuthatch::app::config::{LogConfig, LogFormat, ServerConfig};
+use nuthatch::app::engine::Engine;
 use nuthatch::app::server::Application;
 use nuthatch::ports::store::Store;
 
@@ -19,6 +20,8 @@ pub struct TestApp {
     pub admin: AdminCredentials,
     /// The server's store, for setting up data the API cannot create yet.
     pub store: Arc<dyn Store>,
+    /// The server's queue, pub/sub, live logs and log storage, for playing the agents' part.
+    pub engine: Engine,
     data_dir: PathBuf,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
 }
@@ -54,12 +57,13 @@ pub async fn spawn_app() -> TestApp {
     let address = format!("http://{}", app.local_addr());
     let admin = app.first_admin().expect("an empty store gets a first admin").clone();
     let store = app.store();
+    let engine = app.engine();
     let (stop, stopped) = tokio::sync::oneshot::channel();
     tokio::spawn(app.run_until_stopped(async {
         let _ = stopped.await;
     }));
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    TestApp { address, client, admin, store, data_dir, stop: Some(stop) }
+    TestApp { address, client, admin, store, engine, data_dir, stop: Some(stop) }
 }
 
 /// A browser session: the `user_sess` cookie and the CSRF token the page gets.

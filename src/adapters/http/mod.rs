@@ -8,6 +8,7 @@
 //! - [`error`]: status codes and bodies of failures.
 //! - [`hook`]: the webhook receiver; [`web`]: login, logout, `/web-config.js`.
 //! - [`metrics`]: `/metrics` for Prometheus.
+//! - [`stream`]: the server-sent event streams of pipeline events and live logs.
 //! - [`system`]: health and version; [`headers`]: headers on every response;
 //!   [`fallback`]: what unknown `/api` paths get.
 
@@ -20,6 +21,7 @@ pub mod guard;
 pub mod headers;
 pub mod hook;
 pub mod metrics;
+pub mod stream;
 pub mod system;
 pub mod web;
 
@@ -73,6 +75,8 @@ pub fn routes(state: AppState) -> impl Endpoint {
         .at("/logout", get(web::logout))
         .at("/web-config.js", get(web::web_config))
         .at("/api/hook", post(hook::receive))
+        .at("/api/stream/events", get(stream::events))
+        .at("/api/stream/logs/:repo_id/:pipeline/:step_id", get(stream::logs))
         .nest("/api", api)
         .at("/swagger/doc.json", spec)
         .nest("/swagger", swagger)

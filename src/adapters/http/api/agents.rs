@@ -19,6 +19,7 @@ use crate::adapters::http::error::ApiError;
 use crate::adapters::http::guard;
 use crate::app::identity::random_secret;
 use crate::domain::agent::{self, Agent};
+use crate::domain::task::Task;
 use crate::ports::clock::{Clock, SystemClock};
 use crate::ports::store::{Page, StoreError};
 
@@ -113,11 +114,16 @@ impl AgentsApi {
         Ok(Json(AgentDto::from(&agent)))
     }
 
+    /// The tasks the queue has handed to an agent and not seen finish.
+    async fn running_tasks(&self, agent_id: i64) -> poem::Result<Vec<Task>> {
+        let info = self.state.engine.queue.info().await?;
+        Ok(info.running.into_iter().filter(|t| t.agent_id == agent_id).collect())
+    }
+
     /// Deletes an agent, refusing with 409 while it runs tasks.
     async fn delete_in(&self, confine: Confine, id: i64) -> poem::Result<NoContent> {
         let agent = self.load(confine, id).await?;
-        let tasks = self.state.store.list_tasks().await?;
-        if tasks.iter().any(|t| t.agent_id == agent.id) {
+        if !self.running_tasks(agent.id).await?.is_empty() {
             return Err(ApiError::new(StatusCode::CONFLICT, "Agent has running tasks").into());
         }
         self.state.store.delete_agent(agent.id).await?;
@@ -158,8 +164,7 @@ impl AgentsApi {
     async fn tasks(&self, caller: Data<&Caller>, agent_id: Path<i64>) -> poem::Result<Json<Vec<TaskDto>>> {
         guard::admin(&caller)?;
         let agent = self.load(Confine::Server, agent_id.0).await?;
-        let tasks = self.state.store.list_tasks().await?;
-        Ok(Json(tasks.iter().filter(|t| t.agent_id == agent.id).map(TaskDto::from).collect()))
+        Ok(Json(self.running_tasks(agent.id).await?.iter().map(TaskDto::from).collect()))
     }
 
     /// Renames an agent or (un)pauses it (server admins only).

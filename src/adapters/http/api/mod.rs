@@ -9,12 +9,16 @@
 //! - [`repos`] — repositories; [`orgs`] — organizations.
 //! - [`secrets`], [`registries`] — credentials of repos, orgs and the server.
 //! - [`crons`], [`forges`], [`agents`], [`badges`], [`system`] — the other resource groups.
+//! - [`pipelines`], [`logs`], [`queue`] — pipeline runtime reads, step logs, the queue.
 
 pub mod agents;
 pub mod badges;
 pub mod crons;
 pub mod forges;
+pub mod logs;
 pub mod orgs;
+pub mod pipelines;
+pub mod queue;
 pub mod registries;
 pub mod repos;
 pub mod secrets;
@@ -52,6 +56,12 @@ pub enum ApiTags {
     Badges,
     /// Server administration.
     System,
+    /// Pipelines.
+    Pipelines,
+    /// Step logs.
+    Logs,
+    /// The queue of workflows waiting for agents.
+    Queue,
 }
 
 /// The caller, users, repos and orgs.
@@ -63,8 +73,13 @@ type CredentialApis = (secrets::SecretsApi, registries::RegistriesApi);
 /// Crons, forges, agents, badges and system administration.
 type AdminApis = (crons::CronsApi, forges::ForgesApi, agents::AgentsApi, badges::BadgesApi, system::SystemApi);
 
+/// Pipelines, their logs and the queue.
+type ExecutionApis = (pipelines::PipelinesApi, logs::LogsApi, queue::QueueApi);
+
 /// The OpenAPI service of every `/api` operation.
-pub fn service(state: &AppState) -> OpenApiService<(AccountApis, CredentialApis, AdminApis), ()> {
+pub fn service(
+    state: &AppState,
+) -> OpenApiService<(AccountApis, CredentialApis, AdminApis, ExecutionApis), ()> {
     let s = || state.clone();
     let accounts = (
         user::UserApi { state: s() },
@@ -80,6 +95,15 @@ pub fn service(state: &AppState) -> OpenApiService<(AccountApis, CredentialApis,
         badges::BadgesApi { state: s() },
         system::SystemApi { state: s() },
     );
-    OpenApiService::new((accounts, credentials, admin), "Nuthatch API (Woodpecker-compatible)", version::version())
-        .server("/api")
+    let execution = (
+        pipelines::PipelinesApi { state: s() },
+        logs::LogsApi { state: s() },
+        queue::QueueApi { state: s() },
+    );
+    OpenApiService::new(
+        (accounts, credentials, admin, execution),
+        "Nuthatch API (Woodpecker-compatible)",
+        version::version(),
+    )
+    .server("/api")
 }

@@ -11,14 +11,18 @@
 //! - [`registry`] — registry credentials.
 //! - [`cron`] — cron schedules.
 //! - [`forge`] — forges.
-//! - [`agent`] — agents and their tasks.
+//! - [`agent`] — agents and their tasks; [`queue`] — the queue snapshot.
+//! - [`log`] — step log lines; [`metadata`] — the facts a pipeline was built with.
 
 pub mod agent;
 pub mod cron;
 pub mod feed;
 pub mod forge;
+pub mod log;
+pub mod metadata;
 pub mod org;
 pub mod pipeline;
+pub mod queue;
 pub mod registry;
 pub mod repo;
 pub mod secret;

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use poem_openapi::Object;
 
 use crate::adapters::http::dto::{is_false, is_zero};
+use crate::domain::config::Config;
 use crate::domain::pipeline::Pipeline;
 use crate::domain::workflow::{Step, Workflow};
 
@@ -315,5 +316,23 @@ impl From<&Pipeline> for PipelineDto {
             version: p.version.clone(),
             workflows: Vec::new(),
         }
+    }
+}
+
+/// A config file a pipeline was built from (api.md §3.7).
+#[derive(Debug, Clone, Object)]
+#[oai(rename = "Config")]
+pub struct ConfigDto {
+    /// sha256 of the contents, hex.
+    pub hash: String,
+    /// Path of the file, e.g. `.woodpecker/build.yaml`.
+    pub name: String,
+    /// The file's bytes, base64.
+    pub data: poem_openapi::types::Base64<Vec<u8>>,
+}
+
+impl From<&Config> for ConfigDto {
+    fn from(c: &Config) -> Self {
+        Self { hash: c.hash.clone(), name: c.name.clone(), data: poem_openapi::types::Base64(c.data.clone()) }
     }
 }
