@@ -12,6 +12,7 @@
 //! - [`agent_rpc`] — the agent protocol's use cases (served over gRPC by `adapters::grpc`).
 //! - [`server`] — the server process; [`ping`]: its health check from outside.
 //! - [`signing_key`] — the cluster's Ed25519 key for signing extension requests.
+//! - [`profiling`] — CPU, heap and task profiles for `/api/debug/pprof`.
 //! - [`version`] — the version reported to clients.
 
 pub mod agent_rpc;
@@ -25,6 +26,7 @@ pub mod hook;
 pub mod identity;
 pub mod lint;
 pub mod ping;
+pub mod profiling;
 pub mod pipelines;
 pub mod repos;
 pub mod server;

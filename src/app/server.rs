@@ -16,6 +16,7 @@ use crate::app::config::ServerConfig;
 use crate::app::hook::Hooks;
 use crate::app::identity::{Identity, IdentitySettings};
 use crate::app::repos::{RepoDefaults, Repos};
+use crate::app::profiling;
 use crate::app::signing_key::SigningKey;
 use crate::app::store;
 use crate::app::telemetry::{LogLevel, Telemetry};
@@ -65,6 +66,9 @@ impl Application {
             prometheus_auth_token: config.prometheus_auth_token.clone().filter(|t| !t.is_empty()),
         };
         let signing_key = Arc::new(SigningKey::load_or_create(store.as_ref()).await?);
+        if telemetry.log_level.verbose() {
+            profiling::start_heap_sampling().await;
+        }
         let state = AppState {
             store,
             identity,

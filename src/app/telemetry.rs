@@ -60,6 +60,11 @@ impl LogLevel {
         *self.current.read().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Whether the level is debug or trace (profiling is served then).
+    pub fn verbose(&self) -> bool {
+        matches!(self.get(), "debug" | "trace")
+    }
+
     /// Changes the level of the running subscriber (if one was installed) and returns the
     /// level's name.
     ///

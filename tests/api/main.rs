@@ -6,6 +6,7 @@ mod agents;
 mod badges;
 mod coverage;
 mod crons;
+mod debug;
 mod forges;
 mod helpers;
 mod identity;

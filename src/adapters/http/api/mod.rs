@@ -14,6 +14,7 @@
 pub mod agents;
 pub mod badges;
 pub mod crons;
+pub mod debug;
 pub mod forges;
 pub mod logs;
 pub mod orgs;
@@ -71,7 +72,14 @@ type AccountApis = (user::UserApi, users::UsersApi, repos::RepoApi, orgs::OrgsAp
 type CredentialApis = (secrets::SecretsApi, registries::RegistriesApi);
 
 /// Crons, forges, agents, badges and system administration.
-type AdminApis = (crons::CronsApi, forges::ForgesApi, agents::AgentsApi, badges::BadgesApi, system::SystemApi);
+type AdminApis = (
+    crons::CronsApi,
+    forges::ForgesApi,
+    agents::AgentsApi,
+    badges::BadgesApi,
+    system::SystemApi,
+    debug::DebugApi,
+);
 
 /// Pipelines, their logs and the queue.
 type ExecutionApis = (pipelines::PipelinesApi, logs::LogsApi, queue::QueueApi);
@@ -94,6 +102,7 @@ pub fn service(
         agents::AgentsApi { state: s() },
         badges::BadgesApi { state: s() },
         system::SystemApi { state: s() },
+        debug::DebugApi { state: s() },
     );
     let execution = (
         pipelines::PipelinesApi { state: s() },
