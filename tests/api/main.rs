@@ -10,6 +10,7 @@ mod debug;
 mod forges;
 mod helpers;
 mod identity;
+mod lifecycle;
 mod logs;
 mod orgs;
 mod permissions;
