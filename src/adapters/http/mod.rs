@@ -7,7 +7,7 @@
 //! - [`auth`], [`guard`]: who is calling, and what they may do.
 //! - [`error`]: status codes and bodies of failures.
 //! - [`hook`]: the webhook receiver; [`web`]: login, logout, `/web-config.js`.
-//! - [`metrics`]: `/metrics` for Prometheus.
+//! - [`metrics`]: `/metrics` for Prometheus; [`openapi_doc`]: the document at `/swagger/doc.json`.
 //! - [`stream`]: the server-sent event streams of pipeline events and live logs.
 //! - [`system`]: health and version; [`headers`]: headers on every response;
 //!   [`fallback`]: what unknown `/api` paths get.
@@ -21,6 +21,7 @@ pub mod guard;
 pub mod headers;
 pub mod hook;
 pub mod metrics;
+pub mod openapi_doc;
 pub mod stream;
 pub mod system;
 pub mod web;
@@ -63,7 +64,7 @@ pub struct AppState {
 /// The whole HTTP application.
 pub fn routes(state: AppState) -> impl Endpoint {
     let api = api::service(&state);
-    let spec = api.spec_endpoint();
+    let spec = openapi_doc::endpoint(&api.spec());
     let swagger = api.swagger_ui();
     let api =
         api.into_endpoint().catch_error(|_: NotFoundError| async move { fallback::not_found_response() });
