@@ -52,17 +52,6 @@ pub enum Profile {
     Pprof(Binary<Vec<u8>>, #[oai(header = "Content-Disposition")] String),
 }
 
-/// A text answer.
-#[derive(ApiResponse)]
-pub enum TextProfile {
-    /// The report.
-    #[oai(status = 200)]
-    Text(PlainText<String>),
-    /// A Go-only profile, or one this server does not know.
-    #[oai(status = 404)]
-    Unknown(PlainText<String>),
-}
-
 #[OpenApi(tag = "ApiTags::System")]
 impl DebugApi {
     /// Lists the profiles (HTML). Server admins only, and only while the log level is debug or
@@ -107,10 +96,14 @@ impl DebugApi {
     /// tokio's task dump, which only a `tokio_unstable` build has. `debug` is accepted and
     /// ignored (always text). Server admins only, while the log level is debug or trace.
     #[oai(path = "/debug/pprof/goroutine", method = "get", operation_id = "getDebugPprofGoroutine")]
-    async fn goroutine(&self, caller: Data<&Caller>, debug: Query<Option<i64>>) -> poem::Result<TextProfile> {
+    async fn goroutine(
+        &self,
+        caller: Data<&Caller>,
+        debug: Query<Option<i64>>,
+    ) -> poem::Result<PlainText<String>> {
         self.allowed(&caller)?;
         let _ = debug;
-        Ok(TextProfile::Text(PlainText(profiling::task_report())))
+        Ok(PlainText(profiling::task_report()))
     }
 
     /// The command line, arguments separated by NUL bytes. Server admins only, while the log
@@ -141,13 +134,14 @@ impl DebugApi {
     /// `trace`) have no analogue in Nuthatch: 404 with a text that says why; unknown names get
     /// 404 `Unknown profile`. Server admins only, while the log level is debug or trace.
     #[oai(path = "/debug/pprof/:name", method = "get", operation_id = "getDebugPprofOther")]
-    async fn other(&self, caller: Data<&Caller>, name: Path<String>) -> poem::Result<TextProfile> {
+    async fn other(&self, caller: Data<&Caller>, name: Path<String>) -> poem::Result<PlainText<String>> {
         self.allowed(&caller)?;
         let text = match GO_ONLY.iter().find(|(go, _)| *go == name.0) {
             Some((go, why)) => format!("Unknown profile: {go} has no analogue in Nuthatch ({why})\n"),
             None => "Unknown profile\n".to_owned(),
         };
-        Ok(TextProfile::Unknown(PlainText(text)))
+        // An error answer, so the document lists it with the other plain-text errors.
+        Err(ApiError::new(StatusCode::NOT_FOUND, text).into())
     }
 }
 
