@@ -34,9 +34,10 @@ impl Page {
         self.per_page
     }
 
-    /// SQL `OFFSET`.
+    /// SQL `OFFSET`; saturates for absurd page numbers (found by schemathesis: `page=5e18`
+    /// overflowed), which then read an empty page.
     pub fn offset(self) -> i64 {
-        (self.page - 1) * self.per_page
+        (self.page - 1).saturating_mul(self.per_page)
     }
 }
 
@@ -64,5 +65,6 @@ mod tests {
         let p = Page::new(3, 20);
         assert_eq!((p.limit(), p.offset()), (20, 40));
         assert_eq!(Page::default().offset(), 0);
+        assert_eq!(Page::new(i64::MAX, 50).offset(), i64::MAX);
     }
 }
