@@ -39,9 +39,6 @@ const TAIL_BATCH: usize = 512;
 /// How long a tail's `XREAD` blocks before asking again.
 const BLOCK: Duration = Duration::from_secs(10);
 
-/// The fields of an entry, in the order the append script takes them after its three settings.
-const ENTRY_FIELDS: usize = 6;
-
 /// KEYS[1] = stream; ARGV = max entries, open expiry (s), closed retention (s), then per entry
 /// id, time, line, type, created, data. Numbers the entries on from the last id and keeps the
 /// expiry of a closed stream.
