@@ -50,7 +50,9 @@ impl Engine {
         };
         let needs_redis = || redis.clone().ok_or_else(|| anyhow::anyhow!("NUTHATCH_REDIS_URL is not set"));
         let queue: Arc<dyn Queue> = match config.queue_kind() {
-            QueueKind::Memory => Arc::new(MemoryQueue::new()),
+            QueueKind::Memory => {
+                Arc::new(MemoryQueue::with_lease(std::time::Duration::from_secs(config.queue_lease)))
+            }
             QueueKind::Database => anyhow::bail!("NUTHATCH_QUEUE=database is not available yet"),
             QueueKind::Redis => Arc::new(RedisQueue::new(needs_redis()?)),
         };

@@ -15,6 +15,7 @@
 //! - [`secret`], [`registry`], [`cron`], [`forge`]: resources owned by repos, orgs or the server.
 //! - [`setting`]: server-wide key-value settings (signing keys and the like).
 //! - [`token`]: the signed tokens users, sessions and webhooks authenticate with.
+//! - [`step_status`]: how agents' reports move steps; [`mask`]: hiding secret values in logs.
 //! - [`yaml`]: the pipeline language: parse, lint, `when`, matrix, workflows, compile.
 //! - [`validation`]: the error type every `validate` in this module returns.
 
@@ -24,6 +25,7 @@ pub mod cron;
 pub mod event;
 pub mod forge;
 pub mod log;
+pub mod mask;
 pub mod metadata;
 pub mod org;
 pub mod perm;
@@ -33,6 +35,7 @@ pub mod repo;
 pub mod secret;
 pub mod setting;
 pub mod status;
+pub mod step_status;
 pub mod task;
 pub mod token;
 pub mod user;

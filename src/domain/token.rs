@@ -25,6 +25,8 @@ pub enum TokenType {
     Hook,
     /// OAuth login state; expires after minutes.
     OauthState,
+    /// An agent's gRPC access token; expires after an hour.
+    Agent,
 }
 
 impl TokenType {
@@ -36,11 +38,12 @@ impl TokenType {
             Self::Csrf => "csrf",
             Self::Hook => "hook",
             Self::OauthState => "oauth-state",
+            Self::Agent => "agent",
         }
     }
 
     fn parse(s: &str) -> Option<Self> {
-        [Self::User, Self::Sess, Self::Csrf, Self::Hook, Self::OauthState]
+        [Self::User, Self::Sess, Self::Csrf, Self::Hook, Self::OauthState, Self::Agent]
             .into_iter()
             .find(|t| t.as_str() == s)
     }
@@ -56,6 +59,8 @@ pub mod claims {
     pub const REPO_FORGE_REMOTE_ID: &str = "repo-forge-remote-id";
     /// Legacy hook tokens name the repo by store id.
     pub const REPO_ID: &str = "repo-id";
+    /// The agent an agent access token belongs to.
+    pub const AGENT_ID: &str = "agent-id";
 }
 
 /// A token's content.

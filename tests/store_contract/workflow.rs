@@ -42,11 +42,13 @@ pub async fn workflow_trees_round_trip_and_steps_are_found_by_uuid(store: &SqlSt
     };
     store.update_workflow(&running).await.unwrap();
     assert_eq!(store.list_workflows(p.id).await.unwrap()[0].workflow, running);
+    assert_eq!(store.get_workflow(running.id).await.unwrap(), running);
 
     store.delete_workflows(p.id).await.unwrap();
     assert!(store.list_workflows(p.id).await.unwrap().is_empty());
     assert!(matches!(store.find_step_by_uuid("u-1").await, Err(StoreError::NotFound(_))));
     assert!(matches!(store.update_step(&done).await, Err(StoreError::NotFound(_))));
+    assert!(matches!(store.get_workflow(running.id).await, Err(StoreError::NotFound(_))));
 }
 
 pub async fn a_duplicate_step_uuid_stores_nothing(store: &SqlStore) {

@@ -194,6 +194,15 @@ impl WorkflowStore for SqlStore {
         Ok(assemble(workflows, steps))
     }
 
+    async fn get_workflow(&self, id: i64) -> Result<Workflow, StoreError> {
+        with_conn!(self, read, "workflow", |c, _| workflows::table
+            .find(id)
+            .select(WorkflowRow::as_select())
+            .first(c)
+            .await)?
+        .into_domain()
+    }
+
     async fn update_workflow(&self, workflow: &Workflow) -> Result<(), StoreError> {
         let row = WorkflowRow::from_domain(workflow)?;
         with_conn!(self, write, "workflow", |c, _| {

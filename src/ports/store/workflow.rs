@@ -31,6 +31,12 @@ pub trait WorkflowStore: Send + Sync + 'static {
     /// Only backend failures.
     async fn list_workflows(&self, pipeline_id: i64) -> Result<Vec<WorkflowTree>, StoreError>;
 
+    /// The workflow with this id (agents name workflows by id).
+    ///
+    /// # Errors
+    /// MUST return [`StoreError::NotFound`] when there is none.
+    async fn get_workflow(&self, id: i64) -> Result<Workflow, StoreError>;
+
     /// Saves every field of the workflow with `workflow.id`.
     ///
     /// # Errors

@@ -1,0 +1,8 @@
+//! Black-box tests of the agent gRPC server: a real server on random ports, and a client
+//! generated from our `.proto` that calls it the way a Woodpecker agent does (engine.md §1.6).
+
+mod grpc {
+    pub mod auth;
+    pub mod flow;
+    pub mod helpers;
+}
