@@ -48,6 +48,131 @@ pub struct DatabaseConfig {
     pub data_dir: Option<PathBuf>,
 }
 
+/// Which queue holds workflows waiting for agents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum QueueKind {
+    /// In this process: fastest; queued work is lost when the server stops.
+    Memory,
+    /// In the SQL database: survives restarts, shared by servers on the same database.
+    Database,
+    /// In Redis: survives restarts, shared by every server on the same Redis.
+    Redis,
+}
+
+/// Which backend carries pipeline events and live log lines between servers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PubSubKind {
+    /// In this process (one server).
+    Memory,
+    /// Redis pub/sub and streams (several servers).
+    Redis,
+}
+
+/// Where step logs are kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogStoreKind {
+    /// In the SQL database.
+    Database,
+    /// JSON-lines files, one per step.
+    File,
+}
+
+/// Settings of pipeline execution: queue, pub/sub, logs.
+#[derive(Debug, Clone, Args)]
+pub struct EngineConfig {
+    /// `memory`, `database` or `redis` (default: `redis` when a Redis URL is set, else `memory`).
+    #[arg(long, env = "NUTHATCH_QUEUE", value_enum)]
+    pub queue: Option<QueueKind>,
+    /// `memory` or `redis` (default: `redis` when a Redis URL is set, else `memory`).
+    #[arg(long, env = "NUTHATCH_PUBSUB", value_enum)]
+    pub pubsub: Option<PubSubKind>,
+    /// Redis for several servers (`redis://host:6379/0`).
+    #[arg(long, env = "NUTHATCH_REDIS_URL", hide_env_values = true)]
+    pub redis_url: Option<String>,
+    /// Prefix of every Redis key, so installations can share one Redis.
+    #[arg(long, env = "NUTHATCH_REDIS_PREFIX", default_value = "nuthatch:")]
+    pub redis_prefix: String,
+    /// Where step logs are kept: `database` or `file`.
+    #[arg(long, env = "WOODPECKER_LOG_STORE", value_enum, default_value = "database")]
+    pub log_store: LogStoreKind,
+    /// Directory of log files with `WOODPECKER_LOG_STORE=file` (default: `logs` in the data dir).
+    #[arg(long, env = "WOODPECKER_LOG_STORE_FILE_PATH")]
+    pub log_store_file_path: Option<PathBuf>,
+    /// How long logs are kept: `30d` (days) or `100p` (newest pipelines per repo); unset keeps all.
+    #[arg(long, env = "NUTHATCH_LOG_RETENTION")]
+    pub log_retention: Option<String>,
+    /// How long a workflow handed to an agent stays leased without `Extend` (Go duration;
+    /// upstream: 60 s). Tests shorten it to see lost agents handled quickly.
+    #[arg(long, env = "NUTHATCH_QUEUE_LEASE", default_value = "60s", value_parser = parse_go_duration)]
+    pub queue_lease: u64,
+}
+
+impl EngineConfig {
+    /// The queue to use, after defaults.
+    pub fn queue_kind(&self) -> QueueKind {
+        self.queue.unwrap_or(if self.redis_url.is_some() { QueueKind::Redis } else { QueueKind::Memory })
+    }
+
+    /// The pub/sub to use, after defaults.
+    pub fn pubsub_kind(&self) -> PubSubKind {
+        self.pubsub.unwrap_or(if self.redis_url.is_some() { PubSubKind::Redis } else { PubSubKind::Memory })
+    }
+}
+
+/// Settings of the agent gRPC server.
+#[derive(Debug, Clone, Args)]
+pub struct GrpcConfig {
+    /// Listen address of the agent gRPC server; `:9000` means every interface, as upstream.
+    #[arg(long, env = "WOODPECKER_GRPC_ADDR", default_value = ":9000")]
+    pub grpc_addr: String,
+    /// Shared secret system agents authenticate with; unset allows per-agent tokens only.
+    #[arg(long, env = "WOODPECKER_AGENT_SECRET", hide_env_values = true)]
+    pub agent_secret: Option<String>,
+    /// A file holding the agent secret.
+    #[arg(long, env = "WOODPECKER_AGENT_SECRET_FILE")]
+    pub agent_secret_file: Option<PathBuf>,
+    /// Secret agents' access tokens are signed with; unset: a random one kept in the database,
+    /// so tokens survive restarts and every server of a cluster accepts them.
+    #[arg(long, env = "WOODPECKER_GRPC_SECRET", hide_env_values = true)]
+    pub grpc_secret: Option<String>,
+    /// A file holding the gRPC secret.
+    #[arg(long, env = "WOODPECKER_GRPC_SECRET_FILE")]
+    pub grpc_secret_file: Option<PathBuf>,
+    /// Accepted for compatibility: upstream's lower bound on client ping intervals. Nuthatch
+    /// answers agents' keepalive pings at any rate, so there is nothing to enforce.
+    #[arg(long, env = "WOODPECKER_KEEPALIVE_MIN_TIME", value_parser = parse_go_duration)]
+    pub keepalive_min_time: Option<u64>,
+}
+
+impl GrpcConfig {
+    /// The agent secret: the setting, else the `_FILE` variant's content; `None` when unset or empty.
+    pub fn agent_secret(&self) -> anyhow::Result<Option<String>> {
+        secret_or_file(&self.agent_secret, &self.agent_secret_file, "WOODPECKER_AGENT_SECRET_FILE")
+    }
+
+    /// The gRPC signing secret: the setting, else the `_FILE` variant's content.
+    pub fn grpc_secret(&self) -> anyhow::Result<Option<String>> {
+        secret_or_file(&self.grpc_secret, &self.grpc_secret_file, "WOODPECKER_GRPC_SECRET_FILE")
+    }
+}
+
+/// A secret given directly or in a file (trimmed); `None` when neither is set or it is empty.
+fn secret_or_file(
+    value: &Option<String>,
+    file: &Option<PathBuf>,
+    file_var: &str,
+) -> anyhow::Result<Option<String>> {
+    let secret = match (value, file) {
+        (Some(v), _) => v.clone(),
+        (None, Some(path)) => std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {file_var} {}", path.display()))?
+            .trim()
+            .to_owned(),
+        (None, None) => String::new(),
+    };
+    Ok(Some(secret).filter(|s| !s.is_empty()))
+}
+
 /// Settings of `nuthatch server`.
 #[derive(Debug, Clone, Args)]
 pub struct ServerConfig {
@@ -78,6 +203,12 @@ pub struct ServerConfig {
     /// Database settings.
     #[command(flatten)]
     pub database: DatabaseConfig,
+    /// Queue, pub/sub and log settings.
+    #[command(flatten)]
+    pub engine: EngineConfig,
+    /// Agent gRPC server settings.
+    #[command(flatten)]
+    pub grpc: GrpcConfig,
     /// Logging settings.
     #[command(flatten)]
     pub log: LogConfig,
@@ -110,6 +241,12 @@ impl ServerConfig {
             bail!("WOODPECKER_HOST must look like scheme://host, got '{}'", self.host);
         }
         self.listen_addr()?;
+        parse_listen_addr(&self.grpc.grpc_addr)?;
+        let needs_redis =
+            self.engine.queue_kind() == QueueKind::Redis || self.engine.pubsub_kind() == PubSubKind::Redis;
+        if needs_redis && self.engine.redis_url.is_none() {
+            bail!("NUTHATCH_QUEUE/NUTHATCH_PUBSUB=redis needs NUTHATCH_REDIS_URL");
+        }
         Ok(())
     }
 }

@@ -10,17 +10,23 @@ use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
 use std::sync::Arc;
 
 use crate::adapters::forge::local::LocalForge;
+use crate::adapters::grpc;
 use crate::adapters::http::{self, AppState};
+use crate::app::agent_rpc::AgentRpc;
+use crate::app::agent_rpc::reaper::REAP_EVERY;
 use crate::app::bootstrap::{self, AdminCredentials};
-use crate::app::config::ServerConfig;
+use crate::app::config::{ServerConfig, parse_listen_addr};
+use crate::app::engine::Engine;
 use crate::app::hook::Hooks;
 use crate::app::identity::{Identity, IdentitySettings};
-use crate::app::repos::{RepoDefaults, Repos};
+use crate::app::pipelines::{PipelineSettings, Pipelines};
 use crate::app::profiling;
+use crate::app::repos::{RepoDefaults, Repos};
 use crate::app::signing_key::SigningKey;
 use crate::app::store;
 use crate::app::telemetry::{LogLevel, Telemetry};
 use crate::ports::clock::{Clock, SystemClock};
+use crate::ports::store::Store;
 
 /// A server that is ready to serve: store open and migrated, port bound.
 pub struct Application {
@@ -28,6 +34,9 @@ pub struct Application {
     local_addr: SocketAddr,
     state: AppState,
     first_admin: Option<AdminCredentials>,
+    agent_listener: tokio::net::TcpListener,
+    agent_addr: SocketAddr,
+    agent_rpc: AgentRpc,
 }
 
 impl Application {
@@ -38,7 +47,9 @@ impl Application {
     /// reached or migrated, or the address cannot be bound.
     pub async fn build(config: &ServerConfig) -> anyhow::Result<Self> {
         config.validate()?;
-        let store = store::open(&config.database).await?;
+        let sql = store::open(&config.database).await?;
+        let engine = Engine::open(&config.engine, sql.clone(), &config.database.data_dir()).await?;
+        let store: Arc<dyn Store> = sql;
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let local = LocalForge::open(config.local_repos_dir(), config.host.clone()).await?;
         let forge_id = bootstrap::local_forge_id(store.as_ref(), &config.host).await?;
@@ -60,7 +71,9 @@ impl Application {
             config.hook_host().to_owned(),
             defaults,
         );
-        let hooks = Hooks::new(store.clone(), forge.clone(), clock, forge_id);
+        let pipelines =
+            Pipelines::new(engine.clone(), forge.clone(), PipelineSettings::new(config.host.clone()));
+        let hooks = Hooks::new(pipelines.clone(), forge.clone(), forge_id);
         let telemetry = Telemetry {
             log_level: LogLevel::new(&config.log.log_level),
             prometheus_auth_token: config.prometheus_auth_token.clone().filter(|t| !t.is_empty()),
@@ -69,6 +82,7 @@ impl Application {
         if telemetry.log_level.verbose() {
             profiling::start_heap_sampling().await;
         }
+        let agent_rpc = AgentRpc::open(engine.clone(), &config.grpc).await?;
         let state = AppState {
             store,
             identity,
@@ -78,6 +92,8 @@ impl Application {
             host: config.host.clone(),
             telemetry,
             signing_key,
+            engine,
+            pipelines,
         };
         let addr = config.listen_addr()?;
         let acceptor = TcpListener::bind(addr)
@@ -89,12 +105,22 @@ impl Application {
             .first()
             .and_then(|a| a.as_socket_addr().copied())
             .context("listener has no socket address")?;
-        Ok(Self { acceptor, local_addr, state, first_admin })
+        let grpc_addr = parse_listen_addr(&config.grpc.grpc_addr)?;
+        let agent_listener = tokio::net::TcpListener::bind(grpc_addr)
+            .await
+            .with_context(|| format!("cannot listen on {grpc_addr} for agents"))?;
+        let agent_addr = agent_listener.local_addr().context("agent listener has no address")?;
+        Ok(Self { acceptor, local_addr, state, first_admin, agent_listener, agent_addr, agent_rpc })
     }
 
     /// The bound address (useful with port 0).
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
+    }
+
+    /// The bound address of the agent gRPC server (useful with port 0).
+    pub fn grpc_addr(&self) -> SocketAddr {
+        self.agent_addr
     }
 
     /// The store the server uses (tests set up data through it).
@@ -103,7 +129,7 @@ impl Application {
     }
 
     /// The execution ports the server uses (tests queue, publish and append through them).
-    pub fn engine(&self) -> crate::app::engine::Engine {
+    pub fn engine(&self) -> Engine {
         self.state.engine.clone()
     }
 
@@ -112,13 +138,21 @@ impl Application {
         self.first_admin.as_ref()
     }
 
-    /// Serves until `shutdown` completes, then finishes in-flight requests and returns.
+    /// Serves HTTP and the agent protocol, and reaps expired leases, until `shutdown`
+    /// completes; then finishes in-flight requests and returns.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send) -> anyhow::Result<()> {
-        tracing::info!(addr = %self.local_addr, "nuthatch server listening");
-        Server::new_with_acceptor(self.acceptor)
-            .run_with_graceful_shutdown(http::routes(self.state), shutdown, None)
-            .await
-            .context("http server failed")
+        tracing::info!(addr = %self.local_addr, agents = %self.agent_addr, "nuthatch server listening");
+        let shutdown = futures_util::FutureExt::shared(shutdown);
+        let http = Server::new_with_acceptor(self.acceptor).run_with_graceful_shutdown(
+            http::routes(self.state),
+            shutdown.clone(),
+            None,
+        );
+        let agents = grpc::serve(self.agent_listener, self.agent_rpc.clone(), shutdown.clone());
+        let reaper = self.agent_rpc.reap_until(REAP_EVERY, shutdown);
+        let (http, agents, ()) = tokio::join!(http, agents, reaper);
+        http.context("http server failed")?;
+        agents.context("agent grpc server failed")
     }
 }
 
