@@ -41,6 +41,7 @@ pub fn temp_dir(tag: &str) -> PathBuf {
 pub fn test_config(data_dir: PathBuf) -> ServerConfig {
     let mut config = ServerConfig::from_env().expect("default settings parse");
     config.server_addr = "127.0.0.1:0".into();
+    config.grpc.grpc_addr = "127.0.0.1:0".into();
     config.host = "http://localhost".into();
     config.database.database_driver = "sqlite3".into();
     config.database.database_datasource = None;

@@ -62,6 +62,10 @@ impl<E: Endpoint> Endpoint for GlobalHeadersEndpoint<E> {
         };
         let headers = resp.headers_mut();
         for (name, value) in FIXED {
+            // Event streams set their own caching rule (`no-store`), as upstream's handlers do.
+            if name == "cache-control" && headers.contains_key(name) {
+                continue;
+            }
             headers.insert(name, HeaderValue::from_static(value));
         }
         headers.insert("x-woodpecker-version", self.version.clone());
