@@ -17,6 +17,8 @@ const POOL_SIZE: usize = 10;
 pub struct TestDb {
     store: Option<SqlStore>,
     cleanup: Cleanup,
+    /// How to connect to it again.
+    datasource: (Driver, String),
 }
 
 enum Cleanup {
@@ -35,8 +37,9 @@ impl TestDb {
     /// SQLite in a temp file.
     pub async fn sqlite() -> TestDb {
         let path = std::env::temp_dir().join(format!("{}.sqlite", unique_name("nuthatch_t_")));
-        let store = SqlStore::connect(Driver::Sqlite, path.to_str().unwrap(), POOL_SIZE).await.unwrap();
-        Self::migrated(store, Cleanup::File(path)).await
+        let datasource = (Driver::Sqlite, path.to_str().unwrap().to_string());
+        let store = SqlStore::connect(Driver::Sqlite, &datasource.1, POOL_SIZE).await.unwrap();
+        Self::migrated(store, Cleanup::File(path), datasource).await
     }
 
     /// A new database on the PostgreSQL server.
@@ -68,15 +71,15 @@ impl TestDb {
         let store = match store {
             Ok(store) => store,
             Err(e) => {
-                drop(TestDb { store: None, cleanup });
+                drop(TestDb { store: None, cleanup, datasource: (driver, url.to_string()) });
                 panic!("cannot connect to the test database: {e}");
             }
         };
-        Self::migrated(store, cleanup).await
+        Self::migrated(store, cleanup, (driver, url.to_string())).await
     }
 
-    async fn migrated(store: SqlStore, cleanup: Cleanup) -> TestDb {
-        let db = TestDb { store: Some(store), cleanup };
+    async fn migrated(store: SqlStore, cleanup: Cleanup, datasource: (Driver, String)) -> TestDb {
+        let db = TestDb { store: Some(store), cleanup, datasource };
         db.store().migrate().await.unwrap();
         db
     }
@@ -84,6 +87,12 @@ impl TestDb {
     /// The store.
     pub fn store(&self) -> &SqlStore {
         self.store.as_ref().unwrap()
+    }
+
+    /// Another store on the same database, with pools of its own (as a second server has).
+    #[allow(dead_code)]
+    pub async fn connect_again(&self) -> SqlStore {
+        SqlStore::connect(self.datasource.0, &self.datasource.1, POOL_SIZE).await.unwrap()
     }
 }
 
