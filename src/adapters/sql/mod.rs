@@ -88,6 +88,7 @@ mod user;
 mod workflow;
 
 pub use driver::{Driver, UnknownDriver};
+pub use queue::SqlQueue;
 
 /// How long one store call (connection checkout included) may take.
 const QUERY_TIMEOUT: Duration = Duration::from_secs(10);

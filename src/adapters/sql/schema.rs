@@ -221,6 +221,11 @@ diesel::table! {
         concurrency_limit -> Integer,
         concurrency_group -> Text,
         created -> BigInt,
+        seq -> BigInt,
+        state -> Text,
+        status -> Text,
+        deadline -> BigInt,
+        ended -> BigInt,
     }
 }
 

@@ -1,17 +1,20 @@
-//! The persisted queue in SQL: tasks keyed by their workflow id.
+//! The rows of the `tasks` table (the durable queue of [`super::queue`]), and the store's view
+//! of the tasks still queued or running.
 
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
 use crate::adapters::sql::json::{decode, encode};
+use crate::adapters::sql::queue::LIVE;
 use crate::adapters::sql::schema::tasks;
 use crate::adapters::sql::{SqlStore, found};
 use crate::domain::task::Task;
 use crate::ports::store::{StoreError, TaskStore};
 
+/// A task as stored; the queue's own columns (`seq`, `state`, ...) are not part of it.
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = tasks)]
-struct TaskRow {
+pub(super) struct TaskRow {
     id: String,
     pid: i32,
     name: String,
@@ -29,7 +32,7 @@ struct TaskRow {
 }
 
 impl TaskRow {
-    fn from_domain(t: &Task) -> Result<Self, StoreError> {
+    pub(super) fn from_domain(t: &Task) -> Result<Self, StoreError> {
         Ok(Self {
             id: t.id.clone(),
             pid: t.pid,
@@ -48,7 +51,7 @@ impl TaskRow {
         })
     }
 
-    fn into_domain(self) -> Result<Task, StoreError> {
+    pub(super) fn into_domain(self) -> Result<Task, StoreError> {
         Ok(Task {
             id: self.id,
             pid: self.pid,
@@ -81,7 +84,12 @@ impl TaskStore for SqlStore {
 
     async fn list_tasks(&self) -> Result<Vec<Task>, StoreError> {
         let rows = with_conn!(self, read, "task", |c, _| {
-            tasks::table.order((tasks::created, tasks::id)).select(TaskRow::as_select()).load(c).await
+            tasks::table
+                .filter(tasks::state.eq_any(LIVE))
+                .order((tasks::created, tasks::id))
+                .select(TaskRow::as_select())
+                .load(c)
+                .await
         })?;
         rows.into_iter().map(TaskRow::into_domain).collect()
     }
