@@ -29,7 +29,6 @@ macro_rules! contract {
         backend!(sqlite = crate::queue_contract::sql::sqlite; $($area::$behaviour),*);
         backend!(postgres = crate::queue_contract::sql::postgres; $($area::$behaviour),*);
         backend!(mysql = crate::queue_contract::sql::mysql; $($area::$behaviour),*);
-        // Redis: `backend!(redis = crate::queue_contract::redis::backend; $($area::$behaviour),*);`
         backend!(redis = crate::queue_contract::redis::backend; $($area::$behaviour),*);
     };
 }

@@ -7,11 +7,9 @@
 //! - [`sql`]: the store and the durable queue on SQLite, PostgreSQL and MySQL/MariaDB.
 //! - [`memory`]: in-process queue, pub/sub and live logs (one server).
 //! - [`redis`]: queue, pub/sub and live logs shared by several servers.
-//! - [`file`]: step logs in files.
 //! - [`backend`]: where an agent runs steps (local processes).
 
 pub mod backend;
-pub mod file;
 pub mod forge;
 pub mod grpc;
 pub mod http;

@@ -71,10 +71,8 @@ pub enum PubSubKind {
 /// Where step logs are kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LogStoreKind {
-    /// In the SQL database.
+    /// In the SQL database (`file` and `addon` are not supported yet).
     Database,
-    /// JSON-lines files, one per step.
-    File,
 }
 
 /// Settings of pipeline execution: queue, pub/sub, logs.
@@ -92,15 +90,9 @@ pub struct EngineConfig {
     /// Prefix of every Redis key, so installations can share one Redis.
     #[arg(long, env = "NUTHATCH_REDIS_PREFIX", default_value = "nuthatch:")]
     pub redis_prefix: String,
-    /// Where step logs are kept: `database` or `file`.
+    /// Where step logs are kept: `database`.
     #[arg(long, env = "WOODPECKER_LOG_STORE", value_enum, default_value = "database")]
     pub log_store: LogStoreKind,
-    /// Directory of log files with `WOODPECKER_LOG_STORE=file` (default: `logs` in the data dir).
-    #[arg(long, env = "WOODPECKER_LOG_STORE_FILE_PATH")]
-    pub log_store_file_path: Option<PathBuf>,
-    /// How long logs are kept: `30d` (days) or `100p` (newest pipelines per repo); unset keeps all.
-    #[arg(long, env = "NUTHATCH_LOG_RETENTION")]
-    pub log_retention: Option<String>,
     /// How long a workflow handed to an agent stays leased without `Extend` (Go duration;
     /// upstream: 60 s). Tests shorten it to see lost agents handled quickly.
     #[arg(long, env = "NUTHATCH_QUEUE_LEASE", default_value = "60s", value_parser = parse_go_duration)]

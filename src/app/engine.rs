@@ -7,9 +7,11 @@ use crate::adapters::memory::livelog::MemoryLiveLog;
 use crate::adapters::memory::pubsub::MemoryPubSub;
 use crate::adapters::memory::queue::MemoryQueue;
 use crate::adapters::redis::Redis;
+use crate::adapters::redis::livelog::RedisLiveLog;
+use crate::adapters::redis::pubsub::RedisPubSub;
 use crate::adapters::redis::queue::RedisQueue;
-use crate::adapters::sql::SqlStore;
-use crate::app::config::{EngineConfig, LogStoreKind, PubSubKind, QueueKind};
+use crate::adapters::sql::{SqlQueue, SqlStore};
+use crate::app::config::{EngineConfig, PubSubKind, QueueKind};
 use crate::ports::clock::{Clock, SystemClock};
 use crate::ports::livelog::LiveLog;
 use crate::ports::logs::LogStorage;
@@ -38,34 +40,27 @@ impl Engine {
     /// Opens the adapters the configuration names over an open, migrated SQL store.
     ///
     /// # Errors
-    /// When Redis cannot be reached or the log directory cannot be created.
-    pub async fn open(
-        config: &EngineConfig,
-        store: Arc<SqlStore>,
-        data_dir: &std::path::Path,
-    ) -> anyhow::Result<Self> {
+    /// When Redis cannot be reached.
+    pub async fn open(config: &EngineConfig, store: Arc<SqlStore>) -> anyhow::Result<Self> {
         let redis = match &config.redis_url {
             Some(url) => Some(Redis::connect(url, &config.redis_prefix).await?),
             None => None,
         };
         let needs_redis = || redis.clone().ok_or_else(|| anyhow::anyhow!("NUTHATCH_REDIS_URL is not set"));
+        let lease = std::time::Duration::from_secs(config.queue_lease);
         let queue: Arc<dyn Queue> = match config.queue_kind() {
-            QueueKind::Memory => {
-                Arc::new(MemoryQueue::with_lease(std::time::Duration::from_secs(config.queue_lease)))
-            }
-            QueueKind::Database => anyhow::bail!("NUTHATCH_QUEUE=database is not available yet"),
-            QueueKind::Redis => Arc::new(RedisQueue::new(needs_redis()?)),
+            QueueKind::Memory => Arc::new(MemoryQueue::with_lease(lease)),
+            QueueKind::Database => Arc::new(SqlQueue::with_lease(store.clone(), lease)),
+            QueueKind::Redis => Arc::new(RedisQueue::new(needs_redis()?).with_lease(lease)),
         };
         let (pubsub, livelog): (Arc<dyn PubSub>, Arc<dyn LiveLog>) = match config.pubsub_kind() {
             PubSubKind::Memory => (Arc::new(MemoryPubSub::new()), Arc::new(MemoryLiveLog::new())),
-            PubSubKind::Redis => anyhow::bail!("NUTHATCH_PUBSUB=redis is not available yet"),
-        };
-        let logs: Arc<dyn LogStorage> = match config.log_store {
-            LogStoreKind::Database => store.clone(),
-            LogStoreKind::File => {
-                anyhow::bail!("WOODPECKER_LOG_STORE=file is not available yet: {}", data_dir.display())
+            PubSubKind::Redis => {
+                let redis = needs_redis()?;
+                (Arc::new(RedisPubSub::new(redis.clone())), Arc::new(RedisLiveLog::new(redis)))
             }
         };
+        let logs: Arc<dyn LogStorage> = store.clone();
         Ok(Self { store, queue, pubsub, livelog, logs, clock: Arc::new(SystemClock) })
     }
 }

@@ -23,7 +23,12 @@ pub fn pipeline_event(repo: &Repo, pipeline: &Pipeline, workflows: &[WorkflowTre
 
 /// Publishes a pipeline event. Live viewing is best effort: a failure is logged, never returned,
 /// so that a pub/sub outage cannot fail a pipeline.
-pub async fn publish_pipeline(pubsub: &dyn PubSub, repo: &Repo, pipeline: &Pipeline, workflows: &[WorkflowTree]) {
+pub async fn publish_pipeline(
+    pubsub: &dyn PubSub,
+    repo: &Repo,
+    pipeline: &Pipeline,
+    workflows: &[WorkflowTree],
+) {
     if let Err(error) = pubsub.publish(pipeline_event(repo, pipeline, workflows)).await {
         tracing::warn!(%error, repo = repo.id, pipeline = pipeline.number, "cannot publish pipeline event");
     }

@@ -6,7 +6,8 @@
 //! - [`telemetry`] — logging.
 //! - [`engine`] — the execution ports (queue, pub/sub, logs) shared by API, gRPC and schedulers.
 //! - [`events`] — pipeline events for live viewers.
-//! - [`pipelines`] — the pipeline lifecycle: create, start, approve, cancel, restart, settle.
+//! - [`pipelines`] — the pipeline lifecycle: create, start, approve, cancel, restart, settle;
+//!   [`cron_scheduler`]: cron pipelines on schedule.
 //! - [`store`] — choosing and opening the store adapter; [`bootstrap`]: first-start setup.
 //! - [`identity`], [`repos`], [`hook`]: use cases: login and tokens, repo activation, webhooks.
 //! - [`agent_rpc`] — the agent protocol's use cases (served over gRPC by `adapters::grpc`).
@@ -15,10 +16,12 @@
 //! - [`profiling`] — CPU, heap and task profiles for `/api/debug/pprof`.
 //! - [`version`] — the version reported to clients.
 
+pub mod agent;
 pub mod agent_rpc;
 pub mod bootstrap;
 pub mod cli;
 pub mod config;
+pub mod cron_scheduler;
 pub mod dotenv;
 pub mod engine;
 pub mod events;
@@ -26,8 +29,8 @@ pub mod hook;
 pub mod identity;
 pub mod lint;
 pub mod ping;
-pub mod profiling;
 pub mod pipelines;
+pub mod profiling;
 pub mod repos;
 pub mod server;
 pub mod signing_key;

@@ -16,6 +16,7 @@ use crate::app::agent_rpc::AgentRpc;
 use crate::app::agent_rpc::reaper::REAP_EVERY;
 use crate::app::bootstrap::{self, AdminCredentials};
 use crate::app::config::{ServerConfig, parse_listen_addr};
+use crate::app::cron_scheduler;
 use crate::app::engine::Engine;
 use crate::app::hook::Hooks;
 use crate::app::identity::{Identity, IdentitySettings};
@@ -48,7 +49,7 @@ impl Application {
     pub async fn build(config: &ServerConfig) -> anyhow::Result<Self> {
         config.validate()?;
         let sql = store::open(&config.database).await?;
-        let engine = Engine::open(&config.engine, sql.clone(), &config.database.data_dir()).await?;
+        let engine = Engine::open(&config.engine, sql.clone()).await?;
         let store: Arc<dyn Store> = sql;
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let local = LocalForge::open(config.local_repos_dir(), config.host.clone()).await?;
@@ -143,6 +144,7 @@ impl Application {
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send) -> anyhow::Result<()> {
         tracing::info!(addr = %self.local_addr, agents = %self.agent_addr, "nuthatch server listening");
         let shutdown = futures_util::FutureExt::shared(shutdown);
+        let crons = cron_scheduler::spawn(self.state.pipelines.clone(), cron_scheduler::DEFAULT_INTERVAL);
         let http = Server::new_with_acceptor(self.acceptor).run_with_graceful_shutdown(
             http::routes(self.state),
             shutdown.clone(),
@@ -151,6 +153,7 @@ impl Application {
         let agents = grpc::serve(self.agent_listener, self.agent_rpc.clone(), shutdown.clone());
         let reaper = self.agent_rpc.reap_until(REAP_EVERY, shutdown);
         let (http, agents, ()) = tokio::join!(http, agents, reaper);
+        crons.abort();
         http.context("http server failed")?;
         agents.context("agent grpc server failed")
     }

@@ -160,8 +160,10 @@ mod tests {
 
     #[test]
     fn nulls_and_absent_fields_read_as_empty() {
-        let w = Workload::decode(br#"{"pipeline":[{"steps":[{"name":"a","environment":null,"on_success":true}]}],"secrets":null}"#)
-            .unwrap();
+        let w = Workload::decode(
+            br#"{"pipeline":[{"steps":[{"name":"a","environment":null,"on_success":true}]}],"secrets":null}"#,
+        )
+        .unwrap();
         let step = w.steps().next().unwrap();
         assert!(step.environment.is_empty());
         assert!(w.secrets.is_empty());

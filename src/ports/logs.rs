@@ -35,7 +35,12 @@ pub trait LogStorage: Send + Sync + 'static {
     ///
     /// # Errors
     /// Only backend failures.
-    async fn read(&self, step_id: i64, from_line: i32, limit: usize) -> Result<Vec<LogEntry>, LogStorageError>;
+    async fn read(
+        &self,
+        step_id: i64,
+        from_line: i32,
+        limit: usize,
+    ) -> Result<Vec<LogEntry>, LogStorageError>;
 
     /// How many lines are stored for a step (tail reads start at `count - n`).
     ///

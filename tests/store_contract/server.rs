@@ -126,7 +126,8 @@ pub async fn settings_are_added_once_and_the_first_value_wins(store: &SqlStore) 
     assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
     assert_eq!(store.get_setting("signature-private-key").await.unwrap(), "first");
 
-    let racing = join_all((0..8).map(|n| store.add_setting("raced-key", &n.to_string()))).await;
+    let values: Vec<String> = (0..8).map(|n| n.to_string()).collect();
+    let racing = join_all(values.iter().map(|v| store.add_setting("raced-key", v))).await;
     assert_eq!(racing.iter().filter(|r| r.is_ok()).count(), 1, "{racing:?}");
     assert!(racing.iter().all(|r| matches!(r, Ok(()) | Err(StoreError::Conflict(_)))), "{racing:?}");
     let winner = racing.iter().position(Result::is_ok).unwrap();

@@ -160,7 +160,9 @@ impl Backend for LocalBackend {
 
     async fn start_step(&self, task_id: &str, step: &StepSpec) -> Result<Output, BackendError> {
         let dir = self.working_dir(task_id, step);
-        tokio::fs::create_dir_all(&dir).await.map_err(|e| start_error(step, format!("{}: {e}", dir.display())))?;
+        tokio::fs::create_dir_all(&dir)
+            .await
+            .map_err(|e| start_error(step, format!("{}: {e}", dir.display())))?;
         let (reader, writer) = std::io::pipe().map_err(|e| start_error(step, e))?;
         let stderr = writer.try_clone().map_err(|e| start_error(step, e))?;
         let mut command = self.command(task_id, step, &dir)?;
@@ -169,7 +171,8 @@ impl Backend for LocalBackend {
         // The command holds the write ends until dropped; drop it so the reader sees EOF when
         // the step's processes exit.
         drop(command);
-        let output = pipe::Receiver::from_owned_fd(OwnedFd::from(reader)).map_err(|e| start_error(step, e))?;
+        let output =
+            pipe::Receiver::from_owned_fd(OwnedFd::from(reader)).map_err(|e| start_error(step, e))?;
         let key = (task_id.to_owned(), step.uuid.clone());
         self.running.lock().unwrap_or_else(|e| e.into_inner()).insert(key, child);
         Ok(Box::pin(output))
@@ -213,7 +216,9 @@ impl Backend for LocalBackend {
         match tokio::fs::remove_dir_all(&workspace).await {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(BackendError::Unknown(anyhow::anyhow!("cannot remove {}: {e}", workspace.display()))),
+            Err(e) => {
+                Err(BackendError::Unknown(anyhow::anyhow!("cannot remove {}: {e}", workspace.display())))
+            }
         }
     }
 }

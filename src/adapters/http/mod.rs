@@ -32,8 +32,10 @@ use poem::error::NotFoundError;
 use poem::middleware::CookieJarManager;
 use poem::{Endpoint, EndpointExt, IntoEndpoint, Route, get, post};
 
+use crate::app::engine::Engine;
 use crate::app::hook::Hooks;
 use crate::app::identity::Identity;
+use crate::app::pipelines::Pipelines;
 use crate::app::repos::Repos;
 use crate::app::signing_key::SigningKey;
 use crate::app::telemetry::Telemetry;
@@ -57,6 +59,10 @@ pub struct AppState {
     pub host: String,
     /// Log level and metrics settings.
     pub telemetry: Telemetry,
+    /// Queue, pub/sub and logs of pipeline execution.
+    pub engine: Engine,
+    /// The pipeline lifecycle: create, restart, approve, cancel, delete.
+    pub pipelines: Pipelines,
     /// The key extension requests are signed with (its public half is served to extensions).
     pub signing_key: Arc<SigningKey>,
 }

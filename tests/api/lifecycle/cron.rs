@@ -13,7 +13,7 @@ use nuthatch::app::engine::Engine;
 use nuthatch::app::pipelines::{PipelineSettings, Pipelines};
 use nuthatch::domain::event::WebhookEvent;
 use nuthatch::ports::clock::SystemClock;
-use nuthatch::ports::store::{CronStore, Page, PipelineFilter, PipelineStore, Store};
+use nuthatch::ports::store::{Page, PipelineFilter, Store};
 use reqwest::Method;
 use serde_json::{Value, json};
 

@@ -10,6 +10,7 @@
 //! - [`secrets`], [`registries`] — credentials of repos, orgs and the server.
 //! - [`crons`], [`forges`], [`agents`], [`badges`], [`system`] — the other resource groups.
 //! - [`pipelines`], [`logs`], [`queue`] — pipeline runtime reads, step logs, the queue.
+//! - [`pipeline_actions`] — start, restart, cancel, approve, decline, delete; run a cron now.
 
 pub mod agents;
 pub mod badges;
@@ -18,6 +19,7 @@ pub mod debug;
 pub mod forges;
 pub mod logs;
 pub mod orgs;
+pub mod pipeline_actions;
 pub mod pipelines;
 pub mod queue;
 pub mod registries;
@@ -82,7 +84,8 @@ type AdminApis = (
 );
 
 /// Pipelines, their logs and the queue.
-type ExecutionApis = (pipelines::PipelinesApi, logs::LogsApi, queue::QueueApi);
+type ExecutionApis =
+    (pipelines::PipelinesApi, pipeline_actions::PipelineActionsApi, logs::LogsApi, queue::QueueApi);
 
 /// The OpenAPI service of every `/api` operation.
 pub fn service(
@@ -106,6 +109,7 @@ pub fn service(
     );
     let execution = (
         pipelines::PipelinesApi { state: s() },
+        pipeline_actions::PipelineActionsApi { state: s() },
         logs::LogsApi { state: s() },
         queue::QueueApi { state: s() },
     );

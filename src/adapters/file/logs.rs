@@ -1,1 +1,0 @@
-//! Step logs as JSON-lines files.

@@ -1,3 +1,0 @@
-//! Adapters on the local file system.
-
-pub mod logs;
