@@ -25,12 +25,14 @@ use crate::ports::backend::{Backend, BackendError, Exit, Output};
 pub struct LocalBackend {
     root: PathBuf,
     running: Mutex<HashMap<(String, String), Child>>,
+    /// Process-group ids of started steps, also while a wait holds their child.
+    groups: Mutex<HashMap<(String, String), u32>>,
 }
 
 impl LocalBackend {
     /// Workspaces go under `root` (created when needed).
     pub fn new(root: impl Into<PathBuf>) -> Self {
-        Self { root: root.into(), running: Mutex::new(HashMap::new()) }
+        Self { root: root.into(), running: Mutex::new(HashMap::new()), groups: Mutex::new(HashMap::new()) }
     }
 
     fn workspace(&self, task_id: &str) -> PathBuf {
@@ -125,13 +127,11 @@ fn start_error(step: &StepSpec, message: impl std::fmt::Display) -> BackendError
     BackendError::Start { step: step.name.clone(), message: message.to_string() }
 }
 
-/// Kills a step's whole process group.
-fn kill_group(child: &Child) {
-    if let Some(pid) = child.id() {
-        // SAFETY: kill(2) with a negative pid signals the process group; no memory is touched.
-        unsafe {
-            libc::kill(-(pid as libc::pid_t), libc::SIGKILL);
-        }
+/// Kills a whole process group.
+fn kill_group(pgid: u32) {
+    // SAFETY: kill(2) with a negative pid signals the process group; no memory is touched.
+    unsafe {
+        libc::kill(-(pgid as libc::pid_t), libc::SIGKILL);
     }
 }
 
@@ -174,6 +174,9 @@ impl Backend for LocalBackend {
         let output =
             pipe::Receiver::from_owned_fd(OwnedFd::from(reader)).map_err(|e| start_error(step, e))?;
         let key = (task_id.to_owned(), step.uuid.clone());
+        if let Some(pid) = child.id() {
+            self.groups.lock().unwrap_or_else(|e| e.into_inner()).insert(key.clone(), pid);
+        }
         self.running.lock().unwrap_or_else(|e| e.into_inner()).insert(key, child);
         Ok(Box::pin(output))
     }
@@ -188,28 +191,40 @@ impl Backend for LocalBackend {
         use std::os::unix::process::ExitStatusExt;
         let code = status.code().unwrap_or_else(|| 128 + status.signal().unwrap_or(0));
         // Background processes the step left behind end with it.
-        kill_group(&child);
+        if let Some(pgid) = self.groups.lock().unwrap_or_else(|e| e.into_inner()).remove(&key) {
+            kill_group(pgid);
+        }
         Ok(Exit { code, oom_killed: false })
     }
 
     async fn destroy_step(&self, task_id: &str, step: &StepSpec) -> Result<(), BackendError> {
         let key = (task_id.to_owned(), step.uuid.clone());
+        if let Some(pgid) = self.groups.lock().unwrap_or_else(|e| e.into_inner()).remove(&key) {
+            kill_group(pgid);
+        }
         let child = self.running.lock().unwrap_or_else(|e| e.into_inner()).remove(&key);
         if let Some(mut child) = child {
-            kill_group(&child);
             let _ = child.wait().await;
         }
         Ok(())
     }
 
     async fn destroy_workflow(&self, task_id: &str, _workload: &Workload) -> Result<(), BackendError> {
+        {
+            let mut groups = self.groups.lock().unwrap_or_else(|e| e.into_inner());
+            groups.retain(|(task, _), pgid| {
+                if task == task_id {
+                    kill_group(*pgid);
+                }
+                task != task_id
+            });
+        }
         let children: Vec<Child> = {
             let mut running = self.running.lock().unwrap_or_else(|e| e.into_inner());
             let keys: Vec<_> = running.keys().filter(|(task, _)| task == task_id).cloned().collect();
             keys.into_iter().filter_map(|k| running.remove(&k)).collect()
         };
         for mut child in children {
-            kill_group(&child);
             let _ = child.wait().await;
         }
         let workspace = self.workspace(task_id);
