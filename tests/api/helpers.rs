@@ -5,10 +5,11 @@ use std::sync::Arc;
 
 use nuthatch::adapters::forge::local::LocalForge;
 use nuthatch::app::bootstrap::AdminCredentials;
-use nuthatch::app::config::{LogConfig, LogFormat, ServerConfig};
 use nuthatch::app::engine::Engine;
 use nuthatch::app::server::Application;
 use nuthatch::ports::store::Store;
+
+pub use crate::test_server::{temp_dir, test_config};
 
 /// A server running for one test, on its own port and SQLite file; removed on drop.
 pub struct TestApp {
@@ -24,31 +25,6 @@ pub struct TestApp {
     pub engine: Engine,
     data_dir: PathBuf,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
-}
-
-/// A fresh, empty data directory under the system temp dir.
-pub fn temp_dir(tag: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "nuthatch-{tag}-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-/// Server settings for a test: port 0 on loopback, the given data dir, quiet logs.
-pub fn test_config(data_dir: PathBuf) -> ServerConfig {
-    let mut config = ServerConfig::from_env().expect("default settings parse");
-    config.server_addr = "127.0.0.1:0".into();
-    config.grpc.grpc_addr = "127.0.0.1:0".into();
-    config.host = "http://localhost".into();
-    config.database.database_driver = "sqlite3".into();
-    config.database.database_datasource = None;
-    config.database.database_max_connections = 4;
-    config.database.data_dir = Some(data_dir);
-    config.log = LogConfig { log_level: "warn".into(), log_format: LogFormat::Text };
-    config
 }
 
 /// Starts a server on an empty SQLite database.

@@ -1,6 +1,9 @@
 //! Black-box tests of the HTTP server: each test starts a real server on a random port with a
 //! database of its own and talks HTTP to it.
 
+#[path = "../common/server.rs"]
+mod test_server;
+
 mod admin;
 mod agents;
 mod badges;

@@ -78,7 +78,8 @@ fn is_healthy(address: &str) -> bool {
         && head.ends_with(b" 204")
 }
 
-fn git(cwd: &Path, home: &Path, args: &[&str]) -> String {
+/// Runs git in `cwd` as a fixed author with `home` as HOME; panics unless it succeeds.
+pub fn git(cwd: &Path, home: &Path, args: &[&str]) -> String {
     let out = Command::new("git")
         .args(args)
         .current_dir(cwd)

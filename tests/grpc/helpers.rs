@@ -8,7 +8,7 @@ use std::time::Duration;
 use nuthatch::adapters::grpc::proto;
 use nuthatch::adapters::grpc::proto::woodpecker_auth_client::WoodpeckerAuthClient;
 use nuthatch::adapters::grpc::proto::woodpecker_client::WoodpeckerClient;
-use nuthatch::app::config::{LogConfig, LogFormat, ServerConfig};
+use nuthatch::app::config::ServerConfig;
 use nuthatch::app::engine::Engine;
 use nuthatch::app::server::Application;
 use nuthatch::domain::pipeline::Pipeline;
@@ -73,27 +73,9 @@ pub struct Queued {
     pub config: serde_json::Value,
 }
 
-fn temp_dir() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "nuthatch-grpc-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 /// Server settings for a test: loopback port 0 for HTTP and gRPC, a system agent secret.
 pub fn test_config(data_dir: PathBuf) -> ServerConfig {
-    let mut config = ServerConfig::from_env().expect("default settings parse");
-    config.server_addr = "127.0.0.1:0".into();
-    config.host = "http://localhost".into();
-    config.database.database_driver = "sqlite3".into();
-    config.database.database_datasource = None;
-    config.database.database_max_connections = 4;
-    config.database.data_dir = Some(data_dir);
-    config.log = LogConfig { log_level: "warn".into(), log_format: LogFormat::Text };
-    config.grpc.grpc_addr = "127.0.0.1:0".into();
+    let mut config = crate::test_server::test_config(data_dir);
     config.grpc.agent_secret = Some(AGENT_SECRET.into());
     config.grpc.grpc_secret = None;
     config
@@ -106,7 +88,7 @@ pub async fn spawn() -> TestServer {
 
 /// Starts a server after `adjust` changed its settings.
 pub async fn spawn_with(adjust: impl FnOnce(&mut ServerConfig)) -> TestServer {
-    let data_dir = temp_dir();
+    let data_dir = crate::test_server::temp_dir("grpc");
     let mut config = test_config(data_dir.clone());
     adjust(&mut config);
     let app = Application::build(&config).await.expect("server starts");

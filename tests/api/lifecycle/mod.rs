@@ -11,7 +11,6 @@ mod create;
 mod cron;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use nuthatch::domain::repo::Repo;
 use reqwest::Method;
@@ -149,19 +148,8 @@ pub fn tree(pipeline: &Value) -> Vec<(String, String, Vec<(String, String)>)> {
         .collect()
 }
 
+/// git in `cwd`, with the HOME of the test's working directory.
 fn git(cwd: &Path, args: &[&str]) -> String {
     let home = cwd.ancestors().find(|d| d.join("home").is_dir()).unwrap().join("home");
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(cwd)
-        .env("HOME", home)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_AUTHOR_NAME", "Ada Author")
-        .env("GIT_AUTHOR_EMAIL", "ada@example.com")
-        .env("GIT_COMMITTER_NAME", "Ada Author")
-        .env("GIT_COMMITTER_EMAIL", "ada@example.com")
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    crate::push::git(cwd, &home, args)
 }
