@@ -50,6 +50,7 @@ contract!(
     pipeline::the_store_stamps_created_when_it_is_missing,
     pipeline::pipelines_are_listed_newest_first_and_filtered,
     pipeline::latest_is_the_highest_push_on_the_branch,
+    pipeline::a_repo_list_gets_each_repos_newest_pipeline_and_their_recent_ones_in_one_call,
     pipeline::deleting_the_newest_pipeline_frees_its_number_and_orphan_configs,
     workflow::workflow_trees_round_trip_and_steps_are_found_by_uuid,
     workflow::a_duplicate_step_uuid_stores_nothing,

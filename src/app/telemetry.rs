@@ -16,7 +16,7 @@ use crate::app::config::{LogConfig, LogFormat};
 static FILTER: OnceLock<reload::Handle<EnvFilter, Registry>> = OnceLock::new();
 
 /// Level names upstream accepts (zerolog's).
-const LEVELS: [&str; 8] = ["trace", "debug", "info", "warn", "error", "fatal", "panic", "disabled"];
+pub const LEVELS: [&str; 8] = ["trace", "debug", "info", "warn", "error", "fatal", "panic", "disabled"];
 
 /// Installs the global subscriber. Safe to call more than once (later calls are ignored), which
 /// tests rely on.

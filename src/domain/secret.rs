@@ -71,10 +71,10 @@ impl Scope {
 
 /// An image reference: optional `host[:port]/`, optional path, name, optional tag without dots,
 /// optional sha256 digest. Upstream rejects tags with dots, and so do we, for compatibility.
-static IMAGE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^([\w.-]+(:\d+)?/)?([\w.-][\w./-]*/)?[\w.-]+(:[\w-]+)?(@sha256:[a-f0-9]{64})?$")
-        .expect("image pattern compiles")
-});
+/// Word characters are ASCII only, as in Go's regexp; the pattern is also the API document's.
+pub const IMAGE_PATTERN: &str = r"^([A-Za-z0-9_.-]+(:[0-9]+)?/)?([A-Za-z0-9_.-][A-Za-z0-9_./-]*/)?[A-Za-z0-9_.-]+(:[A-Za-z0-9_-]+)?(@sha256:[a-f0-9]{64})?$";
+
+static IMAGE: LazyLock<Regex> = LazyLock::new(|| Regex::new(IMAGE_PATTERN).expect("image pattern compiles"));
 
 impl Secret {
     /// The scope it lives in.

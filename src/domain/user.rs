@@ -34,6 +34,9 @@ pub struct User {
 /// Longest login upstream accepts.
 const MAX_LOGIN_LEN: usize = 250;
 
+/// [`validate_login`]'s rule as a regular expression (for API documents).
+pub const LOGIN_PATTERN: &str = "^[A-Za-z0-9._-]{1,250}$";
+
 /// Checks a login: 1–250 characters of letters, digits, `.`, `_` and `-`.
 pub fn validate_login(login: &str) -> Result<(), ValidationError> {
     if login.is_empty() || login.len() > MAX_LOGIN_LEN {

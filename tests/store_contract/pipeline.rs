@@ -156,6 +156,32 @@ pub async fn latest_is_the_highest_push_on_the_branch(store: &SqlStore) {
     assert!(matches!(store.latest_pipeline(repo.id, "nope").await, Err(StoreError::NotFound(_))));
 }
 
+pub async fn a_repo_list_gets_each_repos_newest_pipeline_and_their_recent_ones_in_one_call(store: &SqlStore) {
+    let busy = create_repo(store, "a/busy").await;
+    let quiet = create_repo(store, "a/quiet").await;
+    let idle = create_repo(store, "a/idle").await;
+    let unlisted = create_repo(store, "a/unlisted").await;
+    for (repo, created) in [(busy.id, 10), (quiet.id, 20), (busy.id, 30), (busy.id, 40), (unlisted.id, 50)] {
+        store.create_pipeline(&Pipeline { created, ..pipeline(repo) }).await.unwrap();
+    }
+    let listed = [busy.id, quiet.id, idle.id];
+
+    let mut newest: Vec<(i64, i64)> = store
+        .newest_pipeline_of_each(&listed)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| (p.repo_id, p.number))
+        .collect();
+    newest.sort_unstable();
+    assert_eq!(newest, [(busy.id, 3), (quiet.id, 1)]);
+    assert!(store.newest_pipeline_of_each(&[]).await.unwrap().is_empty());
+
+    let recent: Vec<i64> =
+        store.recent_pipelines_of(&listed, 3).await.unwrap().into_iter().map(|p| p.created).collect();
+    assert_eq!(recent, [40, 30, 20]);
+}
+
 pub async fn deleting_the_newest_pipeline_frees_its_number_and_orphan_configs(store: &SqlStore) {
     let repo = create_repo(store, "a/b").await;
     let first = create_pipeline(store, repo.id).await;

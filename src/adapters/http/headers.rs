@@ -1,6 +1,7 @@
 //! Headers upstream puts on every response: no caching, a few security headers, and the server
 //! version (clients read `X-WOODPECKER-VERSION`). Like upstream, any `OPTIONS` request is a CORS
-//! preflight answered here with 200 and the allowed methods and headers.
+//! preflight answered here with 200 and the allowed methods and headers. Error answers without a
+//! body type are marked plain text.
 
 use poem::http::{HeaderValue, Method, StatusCode};
 use poem::{Endpoint, IntoResponse, Middleware, Request, Response, Result};
@@ -60,6 +61,7 @@ impl<E: Endpoint> Endpoint for GlobalHeadersEndpoint<E> {
                 Err(err) => err.into_response(),
             }
         };
+        let is_error = resp.status().as_u16() >= 400;
         let headers = resp.headers_mut();
         for (name, value) in FIXED {
             // Event streams set their own caching rule (`no-store`), as upstream's handlers do.
@@ -69,6 +71,10 @@ impl<E: Endpoint> Endpoint for GlobalHeadersEndpoint<E> {
             headers.insert(name, HeaderValue::from_static(value));
         }
         headers.insert("x-woodpecker-version", self.version.clone());
+        // Error bodies are plain text, even empty ones, as the OpenAPI document declares them.
+        if is_error && !headers.contains_key("content-type") {
+            headers.insert("content-type", HeaderValue::from_static("text/plain; charset=utf-8"));
+        }
         Ok(resp)
     }
 }

@@ -9,9 +9,12 @@
 //! - [`hook`]: the webhook receiver; [`web`]: login, logout, `/web-config.js`.
 //! - [`metrics`]: `/metrics` for Prometheus; [`openapi_doc`]: the document at `/swagger/doc.json`.
 //! - [`stream`]: the server-sent event streams of pipeline events and live logs.
-//! - [`system`]: health and version; [`headers`]: headers on every response;
+//! - [`strict_json`]: request bodies that must match the document's types.
+//! - [`system`]: health and version; [`headers`]: headers on every response; [`allow`]: the
+//!   `Allow` header of 405 and `OPTIONS` answers;
 //!   [`fallback`]: what unknown `/api` paths get.
 
+pub mod allow;
 pub mod api;
 pub mod auth;
 pub mod dto;
@@ -23,15 +26,18 @@ pub mod hook;
 pub mod metrics;
 pub mod openapi_doc;
 pub mod stream;
+pub mod strict_json;
 pub mod system;
 pub mod web;
 
 use std::sync::Arc;
 
 use poem::error::NotFoundError;
+use poem::http::Method;
 use poem::middleware::CookieJarManager;
 use poem::{Endpoint, EndpointExt, IntoEndpoint, Route, get, post};
 
+use crate::adapters::http::allow::AllowedMethods;
 use crate::app::engine::Engine;
 use crate::app::hook::Hooks;
 use crate::app::identity::Identity;
@@ -70,7 +76,12 @@ pub struct AppState {
 /// The whole HTTP application.
 pub fn routes(state: AppState) -> impl Endpoint {
     let api = api::service(&state);
-    let spec = openapi_doc::endpoint(&api.spec());
+    let doc = openapi_doc::document(&api.spec());
+    let mut allowed = AllowedMethods::from_openapi(&doc, "/api");
+    for (path, methods) in PLAIN_ROUTES {
+        allowed.add(path, methods.iter().cloned());
+    }
+    let spec = openapi_doc::endpoint(doc);
     let swagger = api.swagger_ui();
     let api =
         api.into_endpoint().catch_error(|_: NotFoundError| async move { fallback::not_found_response() });
@@ -91,4 +102,18 @@ pub fn routes(state: AppState) -> impl Endpoint {
         .with(CookieJarManager::new())
         .data(state)
         .with(headers::GlobalHeaders::new())
+        .with(allowed)
 }
+
+/// The methods of the routes served outside the OpenAPI document, for `Allow` headers.
+const PLAIN_ROUTES: [(&str, &[Method]); 9] = [
+    ("/healthz", &[Method::GET]),
+    ("/version", &[Method::GET]),
+    ("/metrics", &[Method::GET]),
+    ("/authorize", &[Method::GET, Method::POST]),
+    ("/logout", &[Method::GET]),
+    ("/web-config.js", &[Method::GET]),
+    ("/api/hook", &[Method::POST]),
+    ("/api/stream/events", &[Method::GET]),
+    ("/api/stream/logs/:repo_id/:pipeline/:step_id", &[Method::GET]),
+];

@@ -174,6 +174,9 @@ fn contains_pattern(text: &str) -> String {
     format!("%{escaped}%")
 }
 
+/// Most ids bound in one `IN (...)` list, well under every backend's limit on bound parameters.
+const IN_LIST_CHUNK: usize = 500;
+
 fn into_pipelines(rows: Vec<PipelineRow>) -> Result<Vec<Pipeline>, StoreError> {
     rows.into_iter().map(PipelineRow::into_domain).collect()
 }
@@ -271,6 +274,47 @@ impl PipelineStore for SqlStore {
                 .await
         })?;
         into_pipelines(rows)
+    }
+
+    async fn newest_pipeline_of_each(&self, repo_ids: &[i64]) -> Result<Vec<Pipeline>, StoreError> {
+        let mut newest = Vec::with_capacity(repo_ids.len());
+        for chunk in repo_ids.chunks(IN_LIST_CHUNK) {
+            let rows = with_conn!(self, read, "pipeline", |c, _| {
+                let newest_ids: Vec<Option<i64>> = pipelines::table
+                    .filter(pipelines::repo_id.eq_any(chunk))
+                    .group_by(pipelines::repo_id)
+                    .select(max(pipelines::id))
+                    .load(c)
+                    .await?;
+                let newest_ids: Vec<i64> = newest_ids.into_iter().flatten().collect();
+                pipelines::table
+                    .filter(pipelines::id.eq_any(newest_ids))
+                    .select(PipelineRow::as_select())
+                    .load(c)
+                    .await
+            })?;
+            newest.extend(into_pipelines(rows)?);
+        }
+        Ok(newest)
+    }
+
+    async fn recent_pipelines_of(&self, repo_ids: &[i64], limit: i64) -> Result<Vec<Pipeline>, StoreError> {
+        let mut recent = Vec::new();
+        for chunk in repo_ids.chunks(IN_LIST_CHUNK) {
+            let rows = with_conn!(self, read, "pipeline", |c, _| {
+                pipelines::table
+                    .filter(pipelines::repo_id.eq_any(chunk))
+                    .order((pipelines::created.desc(), pipelines::id.desc()))
+                    .limit(limit)
+                    .select(PipelineRow::as_select())
+                    .load(c)
+                    .await
+            })?;
+            recent.extend(into_pipelines(rows)?);
+        }
+        recent.sort_by_key(|p| std::cmp::Reverse((p.created, p.id)));
+        recent.truncate(usize::try_from(limit).unwrap_or(0));
+        Ok(recent)
     }
 
     async fn update_pipeline(&self, pipeline: &Pipeline) -> Result<(), StoreError> {

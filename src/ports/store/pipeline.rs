@@ -65,6 +65,19 @@ pub trait PipelineStore: Send + Sync + 'static {
         page: Page,
     ) -> Result<Vec<Pipeline>, StoreError>;
 
+    /// The highest-numbered pipeline of each of these repos that has one, in no particular
+    /// order: one query for a whole repo list (the user's repo list shows each repo's newest).
+    ///
+    /// # Errors
+    /// Only backend failures.
+    async fn newest_pipeline_of_each(&self, repo_ids: &[i64]) -> Result<Vec<Pipeline>, StoreError>;
+
+    /// Up to `limit` pipelines of these repos together, newest created first (ties: highest id).
+    ///
+    /// # Errors
+    /// Only backend failures.
+    async fn recent_pipelines_of(&self, repo_ids: &[i64], limit: i64) -> Result<Vec<Pipeline>, StoreError>;
+
     /// Saves every field of the pipeline with `pipeline.id`.
     ///
     /// # Errors

@@ -17,6 +17,7 @@ use crate::adapters::http::auth::Caller;
 use crate::adapters::http::dto::agent::{AgentDto, AgentInputDto, TaskDto};
 use crate::adapters::http::error::ApiError;
 use crate::adapters::http::guard;
+use crate::adapters::http::strict_json::StrictJson;
 use crate::app::identity::random_secret;
 use crate::domain::agent::{self, Agent};
 use crate::domain::task::Task;
@@ -147,7 +148,11 @@ impl AgentsApi {
 
     /// Registers a server-wide agent (server admins only).
     #[oai(path = "/agents", method = "post", operation_id = "createAgent")]
-    async fn create(&self, caller: Data<&Caller>, body: Json<AgentInputDto>) -> poem::Result<Json<AgentDto>> {
+    async fn create(
+        &self,
+        caller: Data<&Caller>,
+        body: StrictJson<AgentInputDto>,
+    ) -> poem::Result<Json<AgentDto>> {
         let admin = guard::admin(&caller)?;
         self.create_in(Confine::Server, admin.id, body.0).await
     }
@@ -173,7 +178,7 @@ impl AgentsApi {
         &self,
         caller: Data<&Caller>,
         agent_id: Path<i64>,
-        body: Json<AgentInputDto>,
+        body: StrictJson<AgentInputDto>,
     ) -> poem::Result<Json<AgentDto>> {
         guard::admin(&caller)?;
         self.patch_in(Confine::Server, agent_id.0, body.0).await
@@ -205,7 +210,7 @@ impl AgentsApi {
         &self,
         caller: Data<&Caller>,
         org_id: Path<i64>,
-        body: Json<AgentInputDto>,
+        body: StrictJson<AgentInputDto>,
     ) -> poem::Result<Json<AgentDto>> {
         let (org, user) = org_member(&self.state, &caller, org_id.0, true).await?;
         self.create_in(Confine::Org(org.id), user.id, body.0).await
@@ -218,7 +223,7 @@ impl AgentsApi {
         caller: Data<&Caller>,
         org_id: Path<i64>,
         agent_id: Path<i64>,
-        body: Json<AgentInputDto>,
+        body: StrictJson<AgentInputDto>,
     ) -> poem::Result<Json<AgentDto>> {
         let (org, _) = org_member(&self.state, &caller, org_id.0, true).await?;
         self.patch_in(Confine::Org(org.id), agent_id.0, body.0).await

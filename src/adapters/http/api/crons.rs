@@ -21,6 +21,7 @@ use crate::adapters::http::auth::Caller;
 use crate::adapters::http::dto::cron::{CronDto, CronInputDto};
 use crate::adapters::http::error::ApiError;
 use crate::adapters::http::guard;
+use crate::adapters::http::strict_json::StrictJson;
 use crate::domain::cron::Cron;
 use crate::domain::perm::Access;
 use crate::domain::repo::Repo;
@@ -105,7 +106,7 @@ impl CronsApi {
         &self,
         caller: Data<&Caller>,
         repo_id: Path<i64>,
-        body: Json<CronInputDto>,
+        body: StrictJson<CronInputDto>,
     ) -> poem::Result<Json<CronDto>> {
         let (repo, _) = guard::repo(&self.state, &caller, repo_id.0, Access::Push).await?;
         let user = guard::user(&caller)?;
@@ -135,7 +136,7 @@ impl CronsApi {
         caller: Data<&Caller>,
         repo_id: Path<i64>,
         cron: Path<i64>,
-        body: Json<CronInputDto>,
+        body: StrictJson<CronInputDto>,
     ) -> poem::Result<Json<CronDto>> {
         let (repo, mut cron) = self.load(&caller, repo_id.0, cron.0).await?;
         let user = guard::user(&caller)?;

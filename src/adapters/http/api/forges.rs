@@ -14,6 +14,7 @@ use crate::adapters::http::auth::Caller;
 use crate::adapters::http::dto::forge::{ForgeDto, ForgeInputDto};
 use crate::adapters::http::error::ApiError;
 use crate::adapters::http::guard;
+use crate::adapters::http::strict_json::StrictJson;
 use crate::domain::forge::Forge;
 use crate::ports::store::Page;
 
@@ -46,7 +47,11 @@ impl ForgesApi {
 
     /// Adds a forge (server admins only).
     #[oai(path = "/forges", method = "post", operation_id = "createForge")]
-    async fn create(&self, caller: Data<&Caller>, body: Json<ForgeInputDto>) -> poem::Result<Json<ForgeDto>> {
+    async fn create(
+        &self,
+        caller: Data<&Caller>,
+        body: StrictJson<ForgeInputDto>,
+    ) -> poem::Result<Json<ForgeDto>> {
         guard::admin(&caller)?;
         let mut forge = Forge::default();
         body.0.apply(&mut forge).map_err(|e| ApiError::bad_request(e.to_string()))?;
@@ -67,7 +72,7 @@ impl ForgesApi {
         &self,
         caller: Data<&Caller>,
         forge_id: Path<i64>,
-        body: Json<ForgeInputDto>,
+        body: StrictJson<ForgeInputDto>,
     ) -> poem::Result<Json<ForgeDto>> {
         guard::admin(&caller)?;
         let mut forge = self.state.store.get_forge(forge_id.0).await?;

@@ -134,22 +134,25 @@ impl LogsApi {
         number: Path<i64>,
         step_id: Path<i64>,
         /// First line number to return (default 0).
-        offset: Query<Option<u32>>,
+        #[oai(validator(minimum(value = "0")))]
+        offset: Query<Option<i64>>,
         /// Most lines to return (default: all).
-        limit: Query<Option<u32>>,
+        #[oai(validator(minimum(value = "0")))]
+        limit: Query<Option<i64>>,
         /// Return only the last this many lines.
-        tail: Query<Option<u32>>,
+        #[oai(validator(minimum(value = "0")))]
+        tail: Query<Option<i64>>,
     ) -> poem::Result<Json<Vec<LogEntryDto>>> {
         let (_, _, step) = self.step(&caller, repo_id.0, number.0, step_id.0, Access::Pull).await?;
         let logs = self.state.engine.logs.as_ref();
         let from = match tail.0 {
             Some(n) => {
                 let count = logs.line_count(step.id).await?;
-                i32::try_from((count - i64::from(n)).max(0)).unwrap_or(i32::MAX)
+                i32::try_from(count.saturating_sub(n).max(0)).unwrap_or(i32::MAX)
             }
             None => i32::try_from(offset.0.unwrap_or(0)).unwrap_or(i32::MAX),
         };
-        let limit = limit.0.or(tail.0).map(|n| n as usize);
+        let limit = limit.0.or(tail.0).map(|n| usize::try_from(n).unwrap_or(usize::MAX));
         let lines = read_lines(logs, step.id, from, limit).await?;
         Ok(Json(lines.iter().map(LogEntryDto::from).collect()))
     }

@@ -18,6 +18,7 @@ use crate::adapters::http::auth::Caller;
 use crate::adapters::http::dto::pipeline::{PipelineDto, WorkflowDto};
 use crate::adapters::http::error::ApiError;
 use crate::adapters::http::guard;
+use crate::adapters::http::strict_json::StrictJson;
 use crate::app::pipelines::{Created, LifecycleError, ManualOptions, RestartOptions};
 use crate::domain::perm::Access;
 use crate::domain::pipeline::Pipeline;
@@ -98,7 +99,7 @@ impl PipelineActionsApi {
         &self,
         caller: Data<&Caller>,
         repo_id: Path<i64>,
-        body: Json<PipelineOptionsDto>,
+        body: StrictJson<PipelineOptionsDto>,
     ) -> poem::Result<StartedResponse> {
         let (repo, user) = self.repo(&caller, repo_id.0, Access::Push).await?;
         let options =

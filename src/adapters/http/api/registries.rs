@@ -23,6 +23,7 @@ use crate::adapters::http::api::secrets::{global_scope, invalid, org_scope, page
 use crate::adapters::http::auth::Caller;
 use crate::adapters::http::dto::registry::RegistryDto;
 use crate::adapters::http::error::ApiError;
+use crate::adapters::http::strict_json::StrictJson;
 use crate::domain::registry::Registry;
 use crate::domain::secret::Scope;
 use crate::ports::store::{Page, Store};
@@ -96,7 +97,7 @@ impl RegistriesApi {
         Ok(self.of(repo_scope(&self.state, caller, repo_id).await?))
     }
 
-    async fn org(&self, caller: &Caller, org_id: &str) -> Result<Registries<'_>, ApiError> {
+    async fn org(&self, caller: &Caller, org_id: i64) -> Result<Registries<'_>, ApiError> {
         Ok(self.of(org_scope(&self.state, caller, org_id).await?))
     }
 
@@ -125,7 +126,7 @@ impl RegistriesApi {
         &self,
         caller: Data<&Caller>,
         repo_id: Path<i64>,
-        body: Json<RegistryDto>,
+        body: StrictJson<RegistryDto>,
     ) -> poem::Result<Json<RegistryDto>> {
         Ok(self.repo(&caller, repo_id.0).await?.create(body.0).await?)
     }
@@ -152,7 +153,7 @@ impl RegistriesApi {
         caller: Data<&Caller>,
         repo_id: Path<i64>,
         registry: Path<String>,
-        body: Json<RegistryDto>,
+        body: StrictJson<RegistryDto>,
     ) -> poem::Result<Json<RegistryDto>> {
         Ok(self.repo(&caller, repo_id.0).await?.patch(&registry.0, body.0).await?)
     }
@@ -195,7 +196,7 @@ impl RegistriesApi {
         &self,
         caller: Data<&Caller>,
         repo_id: Path<i64>,
-        body: Json<RegistryDto>,
+        body: StrictJson<RegistryDto>,
     ) -> poem::Result<Json<RegistryDto>> {
         self.create_repo(caller, repo_id, body).await
     }
@@ -228,7 +229,7 @@ impl RegistriesApi {
         caller: Data<&Caller>,
         repo_id: Path<i64>,
         registry: Path<String>,
-        body: Json<RegistryDto>,
+        body: StrictJson<RegistryDto>,
     ) -> poem::Result<Json<RegistryDto>> {
         self.patch_repo(caller, repo_id, registry, body).await
     }
@@ -254,11 +255,11 @@ impl RegistriesApi {
     async fn list_org(
         &self,
         caller: Data<&Caller>,
-        org_id: Path<String>,
+        org_id: Path<i64>,
         page: Query<Option<i64>>,
         #[oai(name = "perPage")] per_page: Query<Option<i64>>,
     ) -> poem::Result<Json<Vec<RegistryDto>>> {
-        Ok(self.org(&caller, &org_id.0).await?.list(self::page(page, per_page)).await?)
+        Ok(self.org(&caller, org_id.0).await?.list(self::page(page, per_page)).await?)
     }
 
     /// Adds an org registry.
@@ -266,10 +267,10 @@ impl RegistriesApi {
     async fn create_org(
         &self,
         caller: Data<&Caller>,
-        org_id: Path<String>,
-        body: Json<RegistryDto>,
+        org_id: Path<i64>,
+        body: StrictJson<RegistryDto>,
     ) -> poem::Result<Json<RegistryDto>> {
-        Ok(self.org(&caller, &org_id.0).await?.create(body.0).await?)
+        Ok(self.org(&caller, org_id.0).await?.create(body.0).await?)
     }
 
     /// An org registry, by address.
@@ -277,10 +278,10 @@ impl RegistriesApi {
     async fn get_org(
         &self,
         caller: Data<&Caller>,
-        org_id: Path<String>,
+        org_id: Path<i64>,
         registry: Path<String>,
     ) -> poem::Result<Json<RegistryDto>> {
-        Ok(self.org(&caller, &org_id.0).await?.get(&registry.0).await?)
+        Ok(self.org(&caller, org_id.0).await?.get(&registry.0).await?)
     }
 
     /// Changes an org registry (address, username or password).
@@ -288,11 +289,11 @@ impl RegistriesApi {
     async fn patch_org(
         &self,
         caller: Data<&Caller>,
-        org_id: Path<String>,
+        org_id: Path<i64>,
         registry: Path<String>,
-        body: Json<RegistryDto>,
+        body: StrictJson<RegistryDto>,
     ) -> poem::Result<Json<RegistryDto>> {
-        Ok(self.org(&caller, &org_id.0).await?.patch(&registry.0, body.0).await?)
+        Ok(self.org(&caller, org_id.0).await?.patch(&registry.0, body.0).await?)
     }
 
     /// Deletes an org registry.
@@ -300,10 +301,10 @@ impl RegistriesApi {
     async fn delete_org(
         &self,
         caller: Data<&Caller>,
-        org_id: Path<String>,
+        org_id: Path<i64>,
         registry: Path<String>,
     ) -> poem::Result<NoContent> {
-        Ok(self.org(&caller, &org_id.0).await?.delete(&registry.0).await?)
+        Ok(self.org(&caller, org_id.0).await?.delete(&registry.0).await?)
     }
 
     /// One page of the server's global registries, by id.
@@ -322,7 +323,7 @@ impl RegistriesApi {
     async fn create_global(
         &self,
         caller: Data<&Caller>,
-        body: Json<RegistryDto>,
+        body: StrictJson<RegistryDto>,
     ) -> poem::Result<Json<RegistryDto>> {
         Ok(self.global(&caller, true)?.create(body.0).await?)
     }
@@ -343,7 +344,7 @@ impl RegistriesApi {
         &self,
         caller: Data<&Caller>,
         registry: Path<String>,
-        body: Json<RegistryDto>,
+        body: StrictJson<RegistryDto>,
     ) -> poem::Result<Json<RegistryDto>> {
         Ok(self.global(&caller, true)?.patch(&registry.0, body.0).await?)
     }

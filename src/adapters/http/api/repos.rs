@@ -21,6 +21,7 @@ use crate::adapters::http::auth::Caller;
 use crate::adapters::http::dto::repo::{PermDto, RepoDto};
 use crate::adapters::http::error::ApiError;
 use crate::adapters::http::guard;
+use crate::adapters::http::strict_json::StrictJson;
 use crate::app::repos::RepoError;
 use crate::domain::perm::Access;
 use crate::domain::repo::Repo;
@@ -195,7 +196,7 @@ impl RepoApi {
         &self,
         caller: Data<&Caller>,
         repo_id: Path<i64>,
-        body: Json<serde_json::Value>,
+        body: StrictJson<serde_json::Value>,
     ) -> poem::Result<Json<RepoDto>> {
         let (mut repo, _) = guard::repo(&self.state, &caller, repo_id.0, Access::Admin).await?;
         let by_server_admin = guard::user(&caller)?.admin;

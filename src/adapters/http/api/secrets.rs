@@ -20,6 +20,7 @@ use crate::adapters::http::auth::Caller;
 use crate::adapters::http::dto::secret::{SecretDto, SecretPatchDto};
 use crate::adapters::http::error::ApiError;
 use crate::adapters::http::guard;
+use crate::adapters::http::strict_json::StrictJson;
 use crate::domain::perm::Access;
 use crate::domain::secret::{Scope, Secret};
 use crate::domain::validation::ValidationError;
@@ -39,8 +40,7 @@ pub(crate) async fn repo_scope(state: &AppState, caller: &Caller, repo_id: i64) 
 
 /// The scope of an org, for its admins (O:admin): server admins, the user whose own namespace
 /// it is, and whoever the forge says administers it. A non-numeric id is 400, as upstream.
-pub(crate) async fn org_scope(state: &AppState, caller: &Caller, org_id: &str) -> Result<Scope, ApiError> {
-    let org_id: i64 = org_id.parse().map_err(|_| ApiError::bad_request("Invalid organization ID"))?;
+pub(crate) async fn org_scope(state: &AppState, caller: &Caller, org_id: i64) -> Result<Scope, ApiError> {
     let (org, _) = org_member(state, caller, org_id, true).await?;
     Ok(Scope::Org(org.id))
 }
@@ -143,7 +143,7 @@ impl SecretsApi {
         &self,
         caller: Data<&Caller>,
         repo_id: Path<i64>,
-        body: Json<SecretDto>,
+        body: StrictJson<SecretDto>,
     ) -> poem::Result<Json<SecretDto>> {
         let scope = repo_scope(&self.state, &caller, repo_id.0).await?;
         Ok(self.of(scope).create(body.0, UNPROCESSABLE).await?)
@@ -168,7 +168,7 @@ impl SecretsApi {
         caller: Data<&Caller>,
         repo_id: Path<i64>,
         #[oai(name = "secretName")] name: Path<String>,
-        body: Json<SecretPatchDto>,
+        body: StrictJson<SecretPatchDto>,
     ) -> poem::Result<Json<SecretDto>> {
         let scope = repo_scope(&self.state, &caller, repo_id.0).await?;
         Ok(self.of(scope).patch(&name.0, body.0, UNPROCESSABLE).await?)
@@ -191,11 +191,11 @@ impl SecretsApi {
     async fn list_org(
         &self,
         caller: Data<&Caller>,
-        org_id: Path<String>,
+        org_id: Path<i64>,
         page: Query<Option<i64>>,
         #[oai(name = "perPage")] per_page: Query<Option<i64>>,
     ) -> poem::Result<Json<Vec<SecretDto>>> {
-        let scope = org_scope(&self.state, &caller, &org_id.0).await?;
+        let scope = org_scope(&self.state, &caller, org_id.0).await?;
         Ok(self.of(scope).list(self::page(page, per_page)).await?)
     }
 
@@ -204,10 +204,10 @@ impl SecretsApi {
     async fn create_org(
         &self,
         caller: Data<&Caller>,
-        org_id: Path<String>,
-        body: Json<SecretDto>,
+        org_id: Path<i64>,
+        body: StrictJson<SecretDto>,
     ) -> poem::Result<Json<SecretDto>> {
-        let scope = org_scope(&self.state, &caller, &org_id.0).await?;
+        let scope = org_scope(&self.state, &caller, org_id.0).await?;
         Ok(self.of(scope).create(body.0, UNPROCESSABLE).await?)
     }
 
@@ -216,10 +216,10 @@ impl SecretsApi {
     async fn get_org(
         &self,
         caller: Data<&Caller>,
-        org_id: Path<String>,
+        org_id: Path<i64>,
         secret: Path<String>,
     ) -> poem::Result<Json<SecretDto>> {
-        let scope = org_scope(&self.state, &caller, &org_id.0).await?;
+        let scope = org_scope(&self.state, &caller, org_id.0).await?;
         Ok(self.of(scope).get(&secret.0).await?)
     }
 
@@ -228,11 +228,11 @@ impl SecretsApi {
     async fn patch_org(
         &self,
         caller: Data<&Caller>,
-        org_id: Path<String>,
+        org_id: Path<i64>,
         secret: Path<String>,
-        body: Json<SecretPatchDto>,
+        body: StrictJson<SecretPatchDto>,
     ) -> poem::Result<Json<SecretDto>> {
-        let scope = org_scope(&self.state, &caller, &org_id.0).await?;
+        let scope = org_scope(&self.state, &caller, org_id.0).await?;
         Ok(self.of(scope).patch(&secret.0, body.0, UNPROCESSABLE).await?)
     }
 
@@ -241,10 +241,10 @@ impl SecretsApi {
     async fn delete_org(
         &self,
         caller: Data<&Caller>,
-        org_id: Path<String>,
+        org_id: Path<i64>,
         secret: Path<String>,
     ) -> poem::Result<NoContent> {
-        let scope = org_scope(&self.state, &caller, &org_id.0).await?;
+        let scope = org_scope(&self.state, &caller, org_id.0).await?;
         Ok(self.of(scope).delete(&secret.0).await?)
     }
 
@@ -265,7 +265,7 @@ impl SecretsApi {
     async fn create_global(
         &self,
         caller: Data<&Caller>,
-        body: Json<SecretDto>,
+        body: StrictJson<SecretDto>,
     ) -> poem::Result<Json<SecretDto>> {
         let scope = global_scope(&caller, true)?;
         Ok(self.of(scope).create(body.0, UNPROCESSABLE).await?)
@@ -284,7 +284,7 @@ impl SecretsApi {
         &self,
         caller: Data<&Caller>,
         secret: Path<String>,
-        body: Json<SecretPatchDto>,
+        body: StrictJson<SecretPatchDto>,
     ) -> poem::Result<Json<SecretDto>> {
         let scope = global_scope(&caller, true)?;
         Ok(self.of(scope).patch(&secret.0, body.0, StatusCode::BAD_REQUEST).await?)

@@ -11,6 +11,7 @@ use crate::adapters::http::api::users::every_page;
 use crate::adapters::http::auth::Caller;
 use crate::adapters::http::error::ApiError;
 use crate::adapters::http::guard;
+use crate::adapters::http::strict_json::StrictJson;
 use crate::ports::store::StoreError;
 
 /// Operations on system.
@@ -42,7 +43,7 @@ impl SystemApi {
     async fn set_log_level(
         &self,
         caller: Data<&Caller>,
-        body: Json<LogLevelDto>,
+        body: StrictJson<LogLevelDto>,
     ) -> poem::Result<Json<LogLevelDto>> {
         guard::admin(&caller)?;
         let level = self

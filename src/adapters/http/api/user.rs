@@ -1,5 +1,7 @@
 //! `/api/user`: the caller themself, their personal access tokens, their repos and their feed.
 
+use std::collections::HashMap;
+
 use poem::web::Data;
 use poem_openapi::OpenApi;
 use poem_openapi::param::Query;
@@ -19,10 +21,10 @@ use crate::domain::pipeline::Pipeline;
 use crate::domain::repo::Repo;
 use crate::domain::user::User;
 use crate::ports::clock::{Clock, SystemClock};
-use crate::ports::store::{Page, PipelineFilter, StoreError};
+use crate::ports::store::StoreError;
 
 /// Most rows of the feed.
-const FEED_LIMIT: usize = 50;
+const FEED_LIMIT: i64 = 50;
 
 /// Operations on the caller.
 pub struct UserApi {
@@ -42,9 +44,11 @@ impl UserApi {
             .collect())
     }
 
-    /// Up to `n` pipelines of a repo, newest first.
-    async fn newest_pipelines(&self, repo: &Repo, n: i64) -> Result<Vec<Pipeline>, StoreError> {
-        self.state.store.list_pipelines(repo.id, &PipelineFilter::default(), Page::new(1, n)).await
+    /// The newest pipeline of each of these repos that has one, by repo id.
+    async fn newest_pipeline_of_each(&self, repos: &[Repo]) -> Result<HashMap<i64, Pipeline>, StoreError> {
+        let ids: Vec<i64> = repos.iter().map(|r| r.id).collect();
+        let newest = self.state.store.newest_pipeline_of_each(&ids).await?;
+        Ok(newest.into_iter().map(|p| (p.repo_id, p)).collect())
     }
 
     /// `user/repos?all=true`: the repos the forge lets the user push to, the stored row where
@@ -109,18 +113,18 @@ impl UserApi {
         if all.0 == Some(true) {
             return Ok(Json(self.forge_repos(user).await?));
         }
-        let mut listed = Vec::new();
-        for repo in self.writable_repos(user, false).await? {
-            if name.0.as_ref().is_some_and(|n| *n != repo.name) {
-                continue;
-            }
-            let last = self.newest_pipelines(&repo, 1).await?;
-            listed.push(RepoLastPipelineDto {
-                repo: RepoDto::from(&repo),
-                last_pipeline: last.first().map(PipelineDto::from),
-            });
-        }
-        Ok(Json(listed))
+        let mut repos = self.writable_repos(user, false).await?;
+        repos.retain(|repo| name.0.as_ref().is_none_or(|n| *n == repo.name));
+        let mut newest = self.newest_pipeline_of_each(&repos).await?;
+        Ok(Json(
+            repos
+                .iter()
+                .map(|repo| RepoLastPipelineDto {
+                    repo: RepoDto::from(repo),
+                    last_pipeline: newest.remove(&repo.id).as_ref().map(PipelineDto::from),
+                })
+                .collect(),
+        ))
     }
 
     /// Resyncs the caller's permissions on stored repos from the forge; answers `"Ok"`.
@@ -163,20 +167,24 @@ impl UserApi {
     ) -> poem::Result<Json<Vec<FeedDto>>> {
         let user = guard::user(&caller)?;
         let repos = self.writable_repos(user, false).await?;
-        let mut rows = Vec::new();
         if latest.0 == Some(true) {
-            for repo in &repos {
-                let newest = self.newest_pipelines(repo, 1).await?;
-                rows.push(newest.first().map_or_else(|| FeedDto::repo_only(repo), |p| FeedDto::new(repo, p)));
-            }
-            return Ok(Json(rows));
+            let newest = self.newest_pipeline_of_each(&repos).await?;
+            return Ok(Json(
+                repos
+                    .iter()
+                    .map(|repo| {
+                        newest
+                            .get(&repo.id)
+                            .map_or_else(|| FeedDto::repo_only(repo), |p| FeedDto::new(repo, p))
+                    })
+                    .collect(),
+            ));
         }
-        for repo in &repos {
-            let pipelines = self.newest_pipelines(repo, FEED_LIMIT as i64).await?;
-            rows.extend(pipelines.iter().map(|p| FeedDto::new(repo, p)));
-        }
-        rows.sort_by_key(|r| std::cmp::Reverse((r.created, r.id)));
-        rows.truncate(FEED_LIMIT);
-        Ok(Json(rows))
+        let by_id: HashMap<i64, &Repo> = repos.iter().map(|r| (r.id, r)).collect();
+        let ids: Vec<i64> = by_id.keys().copied().collect();
+        let recent = self.state.store.recent_pipelines_of(&ids, FEED_LIMIT).await?;
+        Ok(Json(
+            recent.iter().filter_map(|p| by_id.get(&p.repo_id).map(|repo| FeedDto::new(repo, p))).collect(),
+        ))
     }
 }

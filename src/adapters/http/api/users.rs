@@ -17,6 +17,7 @@ use crate::adapters::http::auth::Caller;
 use crate::adapters::http::dto::user::UserDto;
 use crate::adapters::http::error::ApiError;
 use crate::adapters::http::guard;
+use crate::adapters::http::strict_json::StrictJson;
 use crate::domain::user::{User, validate_login};
 use crate::ports::store::{Page, StoreError};
 
@@ -112,7 +113,11 @@ impl UsersApi {
     /// Creates a user on the server's forge, with its own namespace org (an existing org of
     /// that name is adopted). Only `login`, `email` and `avatar_url` are read.
     #[oai(path = "/users", method = "post", operation_id = "postUser")]
-    async fn create(&self, caller: Data<&Caller>, body: Json<UserInput>) -> poem::Result<Json<UserDto>> {
+    async fn create(
+        &self,
+        caller: Data<&Caller>,
+        body: StrictJson<UserInput>,
+    ) -> poem::Result<Json<UserDto>> {
         guard::admin(&caller)?;
         let login = body.0.login.unwrap_or_default();
         validate_login(&login).map_err(|e| ApiError::bad_request(e.to_string()))?;
@@ -154,7 +159,7 @@ impl UsersApi {
         &self,
         caller: Data<&Caller>,
         login: Path<String>,
-        body: Json<UserInput>,
+        body: StrictJson<UserInput>,
     ) -> poem::Result<Json<UserDto>> {
         guard::admin(&caller)?;
         let input = body.0;

@@ -14,10 +14,10 @@ use crate::domain::repo::Repo;
 #[oai(rename = "FeedRelease")]
 pub struct ReleaseDto {
     /// Release title.
-    #[oai(skip_serializing_if_is_empty)]
+    #[oai(default, skip_serializing_if_is_empty)]
     pub title: String,
     /// Marked as a pre-release.
-    #[oai(skip_serializing_if = "is_false")]
+    #[oai(default, skip_serializing_if = "is_false")]
     pub is_prerelease: bool,
 }
 
@@ -36,70 +36,70 @@ pub struct FeedDto {
     /// The repo.
     pub repo_id: i64,
     /// The repo's `owner/name`.
-    #[oai(skip_serializing_if_is_empty)]
+    #[oai(default, skip_serializing_if_is_empty)]
     pub full_name: String,
     /// Pipeline id.
-    #[oai(skip_serializing_if = "is_zero")]
+    #[oai(default, skip_serializing_if = "is_zero")]
     pub id: i64,
     /// Pipeline number.
-    #[oai(skip_serializing_if = "is_zero")]
+    #[oai(default, skip_serializing_if = "is_zero")]
     pub number: i64,
     /// Triggering event.
-    #[oai(skip_serializing_if_is_empty)]
+    #[oai(default, skip_serializing_if_is_empty)]
     pub event: String,
     /// Status.
-    #[oai(skip_serializing_if_is_empty)]
+    #[oai(default, skip_serializing_if_is_empty)]
     pub status: String,
     /// Unix creation time.
-    #[oai(skip_serializing_if = "is_zero")]
+    #[oai(default, skip_serializing_if = "is_zero")]
     pub created: i64,
     /// Unix start time.
-    #[oai(skip_serializing_if = "is_zero")]
+    #[oai(default, skip_serializing_if = "is_zero")]
     pub started: i64,
     /// Unix finish time.
-    #[oai(skip_serializing_if = "is_zero")]
+    #[oai(default, skip_serializing_if = "is_zero")]
     pub finished: i64,
     /// 2.x name of `created`.
-    #[oai(skip_serializing_if = "is_zero")]
+    #[oai(default, skip_serializing_if = "is_zero")]
     pub created_at: i64,
     /// 2.x name of `started`.
-    #[oai(skip_serializing_if = "is_zero")]
+    #[oai(default, skip_serializing_if = "is_zero")]
     pub started_at: i64,
     /// 2.x name of `finished`.
-    #[oai(skip_serializing_if = "is_zero")]
+    #[oai(default, skip_serializing_if = "is_zero")]
     pub finished_at: i64,
     /// Commit SHA.
-    #[oai(skip_serializing_if_is_empty)]
+    #[oai(default, skip_serializing_if_is_empty)]
     pub commit: String,
     /// Branch.
-    #[oai(skip_serializing_if_is_empty)]
+    #[oai(default, skip_serializing_if_is_empty)]
     pub branch: String,
     /// Git ref.
-    #[oai(rename = "ref", skip_serializing_if_is_empty)]
+    #[oai(rename = "ref", default, skip_serializing_if_is_empty)]
     pub git_ref: String,
     /// Refspec.
-    #[oai(skip_serializing_if_is_empty)]
+    #[oai(default, skip_serializing_if_is_empty)]
     pub refspec: String,
     /// Title.
-    #[oai(skip_serializing_if_is_empty)]
+    #[oai(default, skip_serializing_if_is_empty)]
     pub title: String,
     /// Who caused it.
-    #[oai(skip_serializing_if_is_empty)]
+    #[oai(default, skip_serializing_if_is_empty)]
     pub author: String,
     /// Author avatar URL.
-    #[oai(skip_serializing_if_is_empty)]
+    #[oai(default, skip_serializing_if_is_empty)]
     pub author_avatar: String,
     /// Author email.
-    #[oai(skip_serializing_if_is_empty)]
+    #[oai(default, skip_serializing_if_is_empty)]
     pub author_email: String,
     /// Release details (release events).
     #[oai(skip_serializing_if_is_none)]
     pub release: Option<ReleaseDto>,
     /// Tag title.
-    #[oai(skip_serializing_if_is_empty)]
+    #[oai(default, skip_serializing_if_is_empty)]
     pub tag_title: String,
     /// Message.
-    #[oai(skip_serializing_if_is_empty)]
+    #[oai(default, skip_serializing_if_is_empty)]
     pub message: String,
 }
 

@@ -25,16 +25,16 @@ pub struct ForgeDto {
     #[oai(skip_serializing_if_is_none)]
     pub client: Option<String>,
     /// Skip TLS verification.
-    #[oai(skip_serializing_if = "is_false")]
+    #[oai(default, skip_serializing_if = "is_false")]
     pub skip_verify: bool,
     /// OAuth host, when it differs from `url`.
     #[oai(skip_serializing_if_is_none)]
     pub oauth_host: Option<String>,
     /// Orgs whose members may log in.
-    #[oai(skip_serializing_if_is_empty)]
+    #[oai(default, skip_serializing_if_is_empty)]
     pub orgs: Vec<String>,
     /// Forge-specific options.
-    #[oai(skip_serializing_if_is_empty)]
+    #[oai(default, skip_serializing_if_is_empty)]
     pub additional_options: BTreeMap<String, serde_json::Value>,
 }
 

@@ -14,34 +14,34 @@ use crate::domain::yaml::metadata as meta;
 #[oai(rename = "MetadataRepo")]
 pub struct MetaRepoDto {
     /// Store id.
-    #[oai(skip_serializing_if = "is_zero")]
+    #[oai(default, skip_serializing_if = "is_zero")]
     pub id: i64,
     /// Repo name.
-    #[oai(skip_serializing_if_is_empty)]
+    #[oai(default, skip_serializing_if_is_empty)]
     pub name: String,
     /// Namespace.
-    #[oai(skip_serializing_if_is_empty)]
+    #[oai(default, skip_serializing_if_is_empty)]
     pub owner: String,
     /// The org.
-    #[oai(skip_serializing_if = "is_zero")]
+    #[oai(default, skip_serializing_if = "is_zero")]
     pub org_id: i64,
     /// Id at the forge.
-    #[oai(skip_serializing_if_is_empty)]
+    #[oai(default, skip_serializing_if_is_empty)]
     pub remote_id: String,
     /// Web page at the forge.
-    #[oai(skip_serializing_if_is_empty)]
+    #[oai(default, skip_serializing_if_is_empty)]
     pub forge_url: String,
     /// HTTP(S) clone URL.
-    #[oai(skip_serializing_if_is_empty)]
+    #[oai(default, skip_serializing_if_is_empty)]
     pub clone_url: String,
     /// SSH clone URL.
-    #[oai(skip_serializing_if_is_empty)]
+    #[oai(default, skip_serializing_if_is_empty)]
     pub clone_url_ssh: String,
     /// Private at the forge.
-    #[oai(skip_serializing_if = "is_false")]
+    #[oai(default, skip_serializing_if = "is_false")]
     pub private: bool,
     /// Default branch.
-    #[oai(skip_serializing_if_is_empty)]
+    #[oai(default, skip_serializing_if_is_empty)]
     pub default_branch: String,
     /// Granted privileges.
     pub trusted: MetaTrustedDto,
@@ -64,10 +64,10 @@ pub struct MetaTrustedDto {
 #[oai(rename = "MetadataAuthor")]
 pub struct MetaAuthorDto {
     /// Name.
-    #[oai(skip_serializing_if_is_empty)]
+    #[oai(default, skip_serializing_if_is_empty)]
     pub name: String,
     /// Email.
-    #[oai(skip_serializing_if_is_empty)]
+    #[oai(default, skip_serializing_if_is_empty)]
     pub email: String,
 }
 
@@ -76,36 +76,36 @@ pub struct MetaAuthorDto {
 #[oai(rename = "MetadataCommit")]
 pub struct MetaCommitDto {
     /// SHA.
-    #[oai(skip_serializing_if_is_empty)]
+    #[oai(default, skip_serializing_if_is_empty)]
     pub sha: String,
     /// Git ref.
-    #[oai(rename = "ref", skip_serializing_if_is_empty)]
+    #[oai(rename = "ref", default, skip_serializing_if_is_empty)]
     pub git_ref: String,
     /// Refspec.
-    #[oai(skip_serializing_if_is_empty)]
+    #[oai(default, skip_serializing_if_is_empty)]
     pub refspec: String,
     /// Branch.
-    #[oai(skip_serializing_if_is_empty)]
+    #[oai(default, skip_serializing_if_is_empty)]
     pub branch: String,
     /// Message.
-    #[oai(skip_serializing_if_is_empty)]
+    #[oai(default, skip_serializing_if_is_empty)]
     pub message: String,
     /// Commit time.
-    #[oai(skip_serializing_if = "is_zero")]
+    #[oai(default, skip_serializing_if = "is_zero")]
     pub timestamp: i64,
     /// Author.
     pub author: MetaAuthorDto,
     /// Files the change touched.
-    #[oai(skip_serializing_if_is_empty)]
+    #[oai(default, skip_serializing_if_is_empty)]
     pub changed_files: Vec<String>,
     /// Pull request labels.
-    #[oai(skip_serializing_if_is_empty)]
+    #[oai(default, skip_serializing_if_is_empty)]
     pub labels: Vec<String>,
     /// Pull request milestone.
-    #[oai(skip_serializing_if_is_empty)]
+    #[oai(default, skip_serializing_if_is_empty)]
     pub milestone: String,
     /// Pull request is a draft.
-    #[oai(skip_serializing_if = "is_false")]
+    #[oai(default, skip_serializing_if = "is_false")]
     pub draft: bool,
 }
 
@@ -114,10 +114,10 @@ pub struct MetaCommitDto {
 #[oai(rename = "MetadataRelease")]
 pub struct MetaReleaseDto {
     /// Release title.
-    #[oai(skip_serializing_if_is_empty)]
+    #[oai(default, skip_serializing_if_is_empty)]
     pub title: String,
     /// Pre-release.
-    #[oai(skip_serializing_if = "is_false")]
+    #[oai(default, skip_serializing_if = "is_false")]
     pub is_prerelease: bool,
 }
 
@@ -126,53 +126,53 @@ pub struct MetaReleaseDto {
 #[oai(rename = "MetadataPipeline")]
 pub struct MetaPipelineDto {
     /// Number within the repo.
-    #[oai(skip_serializing_if = "is_zero")]
+    #[oai(default, skip_serializing_if = "is_zero")]
     pub number: i64,
     /// Unix creation time.
-    #[oai(skip_serializing_if = "is_zero")]
+    #[oai(default, skip_serializing_if = "is_zero")]
     pub created: i64,
     /// Unix start time.
-    #[oai(skip_serializing_if = "is_zero")]
+    #[oai(default, skip_serializing_if = "is_zero")]
     pub started: i64,
     /// Unix finish time.
-    #[oai(skip_serializing_if = "is_zero")]
+    #[oai(default, skip_serializing_if = "is_zero")]
     pub finished: i64,
     /// Status.
-    #[oai(skip_serializing_if_is_empty)]
+    #[oai(default, skip_serializing_if_is_empty)]
     pub status: String,
     /// Triggering event.
-    #[oai(skip_serializing_if_is_empty)]
+    #[oai(default, skip_serializing_if_is_empty)]
     pub event: String,
     /// Why the forge sent the event.
-    #[oai(skip_serializing_if_is_empty)]
+    #[oai(default, skip_serializing_if_is_empty)]
     pub event_reason: Vec<String>,
     /// Link at the forge.
-    #[oai(skip_serializing_if_is_empty)]
+    #[oai(default, skip_serializing_if_is_empty)]
     pub forge_url: String,
     /// Deployment target.
-    #[oai(skip_serializing_if_is_empty)]
+    #[oai(default, skip_serializing_if_is_empty)]
     pub target: String,
     /// Deployment task.
-    #[oai(skip_serializing_if_is_empty)]
+    #[oai(default, skip_serializing_if_is_empty)]
     pub task: String,
     /// The commit.
     pub commit: MetaCommitDto,
     /// Number of the pipeline this one restarted (current pipeline only).
-    #[oai(skip_serializing_if = "is_zero")]
+    #[oai(default, skip_serializing_if = "is_zero")]
     pub parent: i64,
     /// Restart count.
-    #[oai(skip_serializing_if = "is_zero")]
+    #[oai(default, skip_serializing_if = "is_zero")]
     pub rerun_count: i64,
     /// Cron name.
-    #[oai(skip_serializing_if_is_empty)]
+    #[oai(default, skip_serializing_if_is_empty)]
     pub cron: String,
     /// Release facts.
     pub release: MetaReleaseDto,
     /// Who caused it.
-    #[oai(skip_serializing_if_is_empty)]
+    #[oai(default, skip_serializing_if_is_empty)]
     pub author: String,
     /// Author avatar URL.
-    #[oai(skip_serializing_if_is_empty)]
+    #[oai(default, skip_serializing_if_is_empty)]
     pub avatar: String,
 }
 
@@ -181,13 +181,13 @@ pub struct MetaPipelineDto {
 #[oai(rename = "MetadataWorkflow")]
 pub struct MetaWorkflowDto {
     /// Name.
-    #[oai(skip_serializing_if_is_empty)]
+    #[oai(default, skip_serializing_if_is_empty)]
     pub name: String,
     /// Number within the pipeline.
-    #[oai(skip_serializing_if = "is_zero")]
+    #[oai(default, skip_serializing_if = "is_zero")]
     pub number: i64,
     /// Matrix axis values.
-    #[oai(skip_serializing_if_is_empty)]
+    #[oai(default, skip_serializing_if_is_empty)]
     pub matrix: BTreeMap<String, String>,
 }
 
@@ -196,10 +196,10 @@ pub struct MetaWorkflowDto {
 #[oai(rename = "MetadataStep")]
 pub struct MetaStepDto {
     /// Name.
-    #[oai(skip_serializing_if_is_empty)]
+    #[oai(default, skip_serializing_if_is_empty)]
     pub name: String,
     /// Number.
-    #[oai(skip_serializing_if = "is_zero")]
+    #[oai(default, skip_serializing_if = "is_zero")]
     pub number: i64,
 }
 
@@ -208,19 +208,19 @@ pub struct MetaStepDto {
 #[oai(rename = "MetadataSystem")]
 pub struct MetaSystemDto {
     /// `woodpecker`.
-    #[oai(skip_serializing_if_is_empty)]
+    #[oai(default, skip_serializing_if_is_empty)]
     pub name: String,
     /// `host[:port]` of the server URL.
-    #[oai(skip_serializing_if_is_empty)]
+    #[oai(default, skip_serializing_if_is_empty)]
     pub host: String,
     /// Public server URL.
-    #[oai(skip_serializing_if_is_empty)]
+    #[oai(default, skip_serializing_if_is_empty)]
     pub url: String,
     /// Platform (set by the agent; empty here).
-    #[oai(skip_serializing_if_is_empty)]
+    #[oai(default, skip_serializing_if_is_empty)]
     pub arch: String,
     /// Server version.
-    #[oai(skip_serializing_if_is_empty)]
+    #[oai(default, skip_serializing_if_is_empty)]
     pub version: String,
 }
 
@@ -229,10 +229,10 @@ pub struct MetaSystemDto {
 #[oai(rename = "MetadataForge")]
 pub struct MetaForgeDto {
     /// Forge type.
-    #[oai(rename = "type", skip_serializing_if_is_empty)]
+    #[oai(rename = "type", default, skip_serializing_if_is_empty)]
     pub kind: String,
     /// Base URL.
-    #[oai(skip_serializing_if_is_empty)]
+    #[oai(default, skip_serializing_if_is_empty)]
     pub url: String,
 }
 

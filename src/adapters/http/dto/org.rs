@@ -10,10 +10,10 @@ use crate::domain::org::{Org, OrgPerm};
 #[oai(rename = "Org")]
 pub struct OrgDto {
     /// Store id.
-    #[oai(skip_serializing_if = "is_zero")]
+    #[oai(default, skip_serializing_if = "is_zero")]
     pub id: i64,
     /// The forge the org lives on.
-    #[oai(skip_serializing_if = "is_zero")]
+    #[oai(default, skip_serializing_if = "is_zero")]
     pub forge_id: i64,
     /// Name.
     pub name: String,

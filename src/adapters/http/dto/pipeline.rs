@@ -44,21 +44,21 @@ pub struct StepDto {
     /// Status.
     pub state: String,
     /// Why it errored.
-    #[oai(skip_serializing_if_is_empty)]
+    #[oai(default, skip_serializing_if_is_empty)]
     pub error: String,
     /// Exit code.
     pub exit_code: i32,
     /// Unix start time.
-    #[oai(skip_serializing_if = "is_zero")]
+    #[oai(default, skip_serializing_if = "is_zero")]
     pub started: i64,
     /// Unix finish time.
-    #[oai(skip_serializing_if = "is_zero")]
+    #[oai(default, skip_serializing_if = "is_zero")]
     pub finished: i64,
     /// 2.x name of `started`.
-    #[oai(skip_serializing_if = "is_zero")]
+    #[oai(default, skip_serializing_if = "is_zero")]
     pub start_time: i64,
     /// 2.x name of `finished`.
-    #[oai(skip_serializing_if = "is_zero")]
+    #[oai(default, skip_serializing_if = "is_zero")]
     pub end_time: i64,
     /// `clone`, `service`, `plugin`, `commands` or `cache`.
     #[oai(rename = "type")]
@@ -104,31 +104,31 @@ pub struct WorkflowDto {
     /// Status.
     pub state: String,
     /// Why it errored.
-    #[oai(skip_serializing_if_is_empty)]
+    #[oai(default, skip_serializing_if_is_empty)]
     pub error: String,
     /// Unix start time.
-    #[oai(skip_serializing_if = "is_zero")]
+    #[oai(default, skip_serializing_if = "is_zero")]
     pub started: i64,
     /// Unix finish time.
-    #[oai(skip_serializing_if = "is_zero")]
+    #[oai(default, skip_serializing_if = "is_zero")]
     pub finished: i64,
     /// 2.x name of `started`.
-    #[oai(skip_serializing_if = "is_zero")]
+    #[oai(default, skip_serializing_if = "is_zero")]
     pub start_time: i64,
     /// 2.x name of `finished`.
-    #[oai(skip_serializing_if = "is_zero")]
+    #[oai(default, skip_serializing_if = "is_zero")]
     pub end_time: i64,
     /// The agent that ran it.
-    #[oai(skip_serializing_if = "is_zero")]
+    #[oai(default, skip_serializing_if = "is_zero")]
     pub agent_id: i64,
     /// `os/arch` it ran on.
-    #[oai(skip_serializing_if_is_empty)]
+    #[oai(default, skip_serializing_if_is_empty)]
     pub platform: String,
     /// Matrix axis values.
-    #[oai(skip_serializing_if_is_empty)]
+    #[oai(default, skip_serializing_if_is_empty)]
     pub environ: BTreeMap<String, String>,
     /// Its steps.
-    #[oai(skip_serializing_if_is_empty)]
+    #[oai(default, skip_serializing_if_is_empty)]
     pub children: Vec<StepDto>,
 }
 
@@ -226,36 +226,36 @@ pub struct PipelineDto {
     /// Restart count.
     pub rerun_count: i64,
     /// Files the change touched.
-    #[oai(skip_serializing_if_is_empty)]
+    #[oai(default, skip_serializing_if_is_empty)]
     pub changed_files: Vec<String>,
     /// Variables of manual, cron and restarted runs.
-    #[oai(skip_serializing_if_is_empty)]
+    #[oai(default, skip_serializing_if_is_empty)]
     pub variables: BTreeMap<String, String>,
     /// Pull request labels.
-    #[oai(skip_serializing_if_is_empty)]
+    #[oai(default, skip_serializing_if_is_empty)]
     pub pr_labels: Vec<String>,
     /// Pull request milestone.
-    #[oai(skip_serializing_if_is_empty)]
+    #[oai(default, skip_serializing_if_is_empty)]
     pub pr_milestone: String,
     /// Pull request is a draft.
-    #[oai(skip_serializing_if = "is_false")]
+    #[oai(default, skip_serializing_if = "is_false")]
     pub pr_draft: bool,
     /// Change comes from a fork.
-    #[oai(skip_serializing_if = "is_false")]
+    #[oai(default, skip_serializing_if = "is_false")]
     pub from_fork: bool,
     /// Cron name.
-    #[oai(skip_serializing_if_is_empty)]
+    #[oai(default, skip_serializing_if_is_empty)]
     pub cron: String,
     /// Tag title.
-    #[oai(skip_serializing_if_is_empty)]
+    #[oai(default, skip_serializing_if_is_empty)]
     pub tag_title: String,
     /// Pre-release (release events).
-    #[oai(skip_serializing_if = "is_false")]
+    #[oai(default, skip_serializing_if = "is_false")]
     pub is_prerelease: bool,
     /// Server version that created it.
     pub version: String,
     /// The workflow tree (single-pipeline answers only).
-    #[oai(skip_serializing_if_is_empty)]
+    #[oai(default, skip_serializing_if_is_empty)]
     pub workflows: Vec<WorkflowDto>,
 }
 

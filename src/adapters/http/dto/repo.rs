@@ -32,7 +32,7 @@ pub struct RepoDto {
     /// Store id.
     pub id: i64,
     /// The forge it lives on.
-    #[oai(skip_serializing_if = "is_zero")]
+    #[oai(default, skip_serializing_if = "is_zero")]
     pub forge_id: i64,
     /// Its id at the forge.
     pub forge_remote_id: String,
@@ -45,23 +45,23 @@ pub struct RepoDto {
     /// `owner/name`.
     pub full_name: String,
     /// Avatar image URL.
-    #[oai(skip_serializing_if_is_empty)]
+    #[oai(default, skip_serializing_if_is_empty)]
     pub avatar_url: String,
     /// Web page at the forge.
-    #[oai(skip_serializing_if_is_empty)]
+    #[oai(default, skip_serializing_if_is_empty)]
     pub forge_url: String,
     /// Clone URL.
-    #[oai(skip_serializing_if_is_empty)]
+    #[oai(default, skip_serializing_if_is_empty)]
     pub clone_url: String,
     /// SSH clone URL.
     pub clone_url_ssh: String,
     /// Default branch.
-    #[oai(skip_serializing_if_is_empty)]
+    #[oai(default, skip_serializing_if_is_empty)]
     pub default_branch: String,
     /// The forge has pull requests enabled.
     pub pr_enabled: bool,
     /// Pipeline timeout in minutes.
-    #[oai(skip_serializing_if = "is_zero")]
+    #[oai(default, skip_serializing_if = "is_zero")]
     pub timeout: i64,
     /// `public`, `private` or `internal`.
     pub visibility: String,

@@ -12,7 +12,7 @@ pub struct UserDto {
     /// Store id.
     pub id: i64,
     /// The forge the user logs in through.
-    #[oai(skip_serializing_if = "is_zero")]
+    #[oai(default, skip_serializing_if = "is_zero")]
     pub forge_id: i64,
     /// The user's id at the forge.
     pub forge_remote_id: String,
@@ -23,10 +23,10 @@ pub struct UserDto {
     /// Avatar image URL.
     pub avatar_url: String,
     /// Server administrator (absent for everyone else, as upstream).
-    #[oai(skip_serializing_if = "is_false")]
+    #[oai(default, skip_serializing_if = "is_false")]
     pub admin: bool,
     /// Whether `WOODPECKER_ADMIN` names the user (only in the admin user list).
-    #[oai(skip_serializing_if = "is_false")]
+    #[oai(default, skip_serializing_if = "is_false")]
     pub admin_env: bool,
     /// The org that stands for the user's namespace.
     pub org_id: i64,
