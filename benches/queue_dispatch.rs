@@ -100,8 +100,11 @@ async fn main() {
 /// Deletes the bench's keys.
 fn remove_keys(redis: &Redis, prefix: &str) {
     let mut conn = redis.client.get_connection().expect("redis connection");
-    let keys: Vec<String> =
-        conn.scan_match::<_, String>(format!("{prefix}*")).expect("scan").collect::<Result<_, _>>().expect("keys");
+    let keys: Vec<String> = conn
+        .scan_match::<_, String>(format!("{prefix}*"))
+        .expect("scan")
+        .collect::<Result<_, _>>()
+        .expect("keys");
     if !keys.is_empty() {
         let _: () = conn.del(keys).expect("del");
     }

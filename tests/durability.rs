@@ -89,17 +89,23 @@ impl Project {
             if rows.is_empty() {
                 break;
             }
-            all.extend(rows.iter().map(|p| {
-                (p["number"].as_i64().unwrap(), p["status"].as_str().unwrap().to_owned())
-            }));
+            all.extend(
+                rows.iter()
+                    .map(|p| (p["number"].as_i64().unwrap(), p["status"].as_str().unwrap().to_owned())),
+            );
         }
         all
     }
 
     /// `/api/queue/info`.
     async fn queue(&self) -> Value {
-        let resp =
-            self.client.get(self.server.url("/api/queue/info")).bearer_auth(&self.token).send().await.unwrap();
+        let resp = self
+            .client
+            .get(self.server.url("/api/queue/info"))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(resp.status(), 200, "queue info");
         resp.json().await.unwrap()
     }
@@ -168,7 +174,11 @@ async fn workflows_queued_in_the_sql_tasks_table_survive_a_crash() {
 async fn workflows_queued_in_redis_survive_a_crash() {
     let url = std::env::var("NUTHATCH_TEST_REDIS").unwrap_or("redis://127.0.0.1:6379".into());
     let prefix = test_redis::unique_prefix();
-    let env = [("NUTHATCH_QUEUE", "redis"), ("NUTHATCH_REDIS_URL", url.as_str()), ("NUTHATCH_REDIS_PREFIX", prefix.as_str())];
+    let env = [
+        ("NUTHATCH_QUEUE", "redis"),
+        ("NUTHATCH_REDIS_URL", url.as_str()),
+        ("NUTHATCH_REDIS_PREFIX", prefix.as_str()),
+    ];
     queued_workflows_survive_a_crash(&env).await;
 }
 

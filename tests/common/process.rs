@@ -30,7 +30,8 @@ impl ServerProcess {
     /// Starts the binary on `data_dir` with `env` added to the test settings and waits until
     /// `/healthz` answers.
     pub fn start(data_dir: PathBuf, env: &[(&str, &str)]) -> Self {
-        let env: Vec<(String, String)> = env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        let env: Vec<(String, String)> =
+            env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
         let (child, address, grpc_url) = spawn(&data_dir, &env, 0);
         let server = Self { child, address, grpc_url, data_dir, env, starts: 1 };
         server.wait_until_healthy();

@@ -92,7 +92,11 @@ async fn canceling_a_pending_pipeline_empties_the_queue() {
 async fn by_default_a_new_push_supersedes_the_pending_one_of_its_branch() {
     let p = Project::new().await;
     let repo: Value = p.call(Method::GET, "").await.json().await.unwrap();
-    assert_eq!(repo["cancel_previous_pipeline_events"], json!(["push", "pull_request"]), "activation default");
+    assert_eq!(
+        repo["cancel_previous_pipeline_events"],
+        json!(["push", "pull_request"]),
+        "activation default"
+    );
     let first = p.commit(&[(".woodpecker.yaml", ONE_STEP)], "one");
     assert_eq!(p.push_hook("0000000000000000000000000000000000000000", &first).await.status(), 200);
     let second = p.commit(&[("a.txt", "a")], "two");
