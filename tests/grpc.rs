@@ -5,6 +5,7 @@
 mod test_server;
 
 mod grpc {
+    pub mod agent;
     pub mod auth;
     pub mod flow;
     pub mod helpers;

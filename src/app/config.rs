@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
 
+use crate::domain::event::WebhookEvent;
+
 /// How log lines are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {
@@ -186,6 +188,14 @@ pub struct ServerConfig {
     /// Default pipeline timeout of new repos, in minutes.
     #[arg(long, env = "WOODPECKER_DEFAULT_PIPELINE_TIMEOUT", default_value_t = 60)]
     pub default_pipeline_timeout: i64,
+    /// Events whose new pipelines cancel older active ones of newly activated repos.
+    #[arg(
+        long,
+        env = "WOODPECKER_DEFAULT_CANCEL_PREVIOUS_PIPELINE_EVENTS",
+        value_delimiter = ',',
+        default_value = "push,pull_request"
+    )]
+    pub default_cancel_previous_pipeline_events: Vec<WebhookEvent>,
     /// Directory of the built-in forge's git repositories (default: `repos` in the data dir).
     #[arg(long, env = "NUTHATCH_LOCAL_REPOS")]
     pub local_repos: Option<PathBuf>,

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use crate::app::identity::random_secret;
+use crate::domain::event::WebhookEvent;
 use crate::domain::perm::Perm;
 use crate::domain::repo::{Repo, Visibility};
 use crate::domain::token::{Token, TokenType, claims};
@@ -34,6 +35,8 @@ pub enum RepoError {
 pub struct RepoDefaults {
     /// Pipeline timeout in minutes.
     pub timeout: i64,
+    /// Events whose new pipelines cancel older active ones (engine.md §5.6).
+    pub cancel_previous_pipeline_events: Vec<WebhookEvent>,
 }
 
 /// Repo activation and deactivation.
@@ -105,6 +108,7 @@ impl Repos {
         let mut repo = existing.unwrap_or_else(|| Repo {
             timeout: self.defaults.timeout,
             allow_pr: true,
+            cancel_previous_pipeline_events: self.defaults.cancel_previous_pipeline_events.clone(),
             visibility: if remote.repo.private { Visibility::Private } else { Visibility::Public },
             ..remote.repo.clone()
         });

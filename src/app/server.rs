@@ -63,7 +63,10 @@ impl Application {
         let identity = Identity::new(store.clone(), forge.clone(), clock.clone(), settings);
         let first_admin =
             bootstrap::first_admin(store.as_ref(), &forge, &identity, &config.database.data_dir()).await?;
-        let defaults = RepoDefaults { timeout: config.default_pipeline_timeout };
+        let defaults = RepoDefaults {
+            timeout: config.default_pipeline_timeout,
+            cancel_previous_pipeline_events: config.default_cancel_previous_pipeline_events.clone(),
+        };
         let repos = Repos::new(
             store.clone(),
             forge.clone(),

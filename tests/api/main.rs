@@ -4,6 +4,13 @@
 #[path = "../common/server.rs"]
 mod test_server;
 
+#[path = "../common/git.rs"]
+mod git;
+#[path = "../common/hook.rs"]
+mod hook;
+#[path = "../common/process.rs"]
+mod server_process;
+
 mod admin;
 mod agents;
 mod badges;

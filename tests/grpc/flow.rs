@@ -1,11 +1,12 @@
 //! A workflow's life as a Go agent drives it (engine.md §1.6): next, wait, init, update, log,
-//! extend, done; cancel during wait; a lease that expires.
+//! extend, done; cancel during wait; a lease that expires; a failing `failure: cancel` step.
 
 use std::time::Duration;
 
 use nuthatch::adapters::grpc::proto;
 use nuthatch::domain::secret::Secret;
 use nuthatch::domain::status::Status;
+use nuthatch::domain::workflow::{FailureMode, Step};
 use tonic::Code;
 
 use crate::grpc::helpers::{
@@ -165,13 +166,45 @@ async fn a_workflow_whose_lease_expires_fails_without_its_agent() {
 
     // The agent dies: no Extend, no Done.
     let store = server.store();
-    eventually(Duration::from_secs(20), "the lost workflow to fail", || {
+    // The pipeline is settled last, after the workflow and its steps.
+    eventually(Duration::from_secs(20), "the lost workflow to fail its pipeline", || {
         let store = store.clone();
-        async move { store.get_workflow(queued.workflow.id).await.unwrap().state == Status::Failure }
+        async move { store.get_pipeline(queued.pipeline.id).await.unwrap().status == Status::Failure }
     })
     .await;
     let trees = store.list_workflows(queued.pipeline.id).await.unwrap();
+    assert_eq!(trees[0].workflow.state, Status::Failure);
     assert_eq!(trees[0].workflow.error, "agent lost: lease expired");
     assert_eq!(trees[0].steps[0].state, Status::Killed);
-    assert_eq!(store.get_pipeline(queued.pipeline.id).await.unwrap().status, Status::Failure);
+}
+
+#[tokio::test]
+async fn a_failing_cancel_step_cancels_the_rest_of_its_pipeline() {
+    let server = spawn().await;
+    let mut client = server.agent().await.client;
+    let (queued, workflow) = next_after_push(&server, &client, "octo/stop", &["gate", "after"]).await;
+    let gate = Step { failure: FailureMode::Cancel, ..queued.steps[0].clone() };
+    server.store().update_step(&gate).await.unwrap();
+    let mut waiter = client.clone();
+    let id = workflow.id.clone();
+    let wait = tokio::spawn(async move { waiter.wait(proto::WaitRequest { id }).await });
+    let started = now();
+    let state = proto::WorkflowState { started, ..proto::WorkflowState::default() };
+    client.init(proto::InitRequest { id: workflow.id.clone(), state: Some(state) }).await.unwrap();
+
+    let failed = proto::StepState { exit_code: 1, ..step_state("gate", started, now(), true) };
+    client.update(proto::UpdateRequest { id: workflow.id.clone(), state: Some(failed) }).await.unwrap();
+
+    let waited = tokio::time::timeout(LONG, wait).await.expect("wait ends with the cancel").unwrap().unwrap();
+    assert!(waited.into_inner().canceled, "the agent is told to stop");
+    let pipeline = server.store().get_pipeline(queued.pipeline.id).await.unwrap();
+    assert_eq!(pipeline.status, Status::Killed);
+    assert_eq!(pipeline.cancel_info.unwrap().canceled_by_step, gate.name);
+    let steps = &server.store().list_workflows(queued.pipeline.id).await.unwrap()[0].steps;
+    assert_eq!((steps[0].state, steps[1].state), (Status::Failure, Status::Canceled));
+
+    let canceled = proto::WorkflowState { started, finished: now(), canceled: true, ..Default::default() };
+    client.done(proto::DoneRequest { id: workflow.id.clone(), state: Some(canceled) }).await.unwrap();
+    assert_eq!(server.workflow(queued.workflow.id).await.state, Status::Killed);
+    assert_eq!(server.store().get_pipeline(queued.pipeline.id).await.unwrap().status, Status::Killed);
 }

@@ -1,13 +1,10 @@
 //! Starting a server for a test, authenticating agents, and queueing workflows for them.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use nuthatch::adapters::grpc::proto;
-use nuthatch::adapters::grpc::proto::woodpecker_auth_client::WoodpeckerAuthClient;
-use nuthatch::adapters::grpc::proto::woodpecker_client::WoodpeckerClient;
 use nuthatch::app::config::ServerConfig;
 use nuthatch::app::engine::Engine;
 use nuthatch::app::server::Application;
@@ -17,10 +14,8 @@ use nuthatch::domain::status::Status;
 use nuthatch::domain::task::Task;
 use nuthatch::domain::workflow::{Step, Workflow};
 use nuthatch::ports::store::{Store, WorkflowTree};
-use tonic::metadata::AsciiMetadataValue;
-use tonic::service::Interceptor;
-use tonic::service::interceptor::InterceptedService;
-use tonic::transport::Channel;
+
+pub use crate::grpc::agent::{AgentClient, TestAgent, agent_filter};
 
 /// The system agent secret every test server has.
 pub const AGENT_SECRET: &str = "system-agent-secret";
@@ -33,30 +28,6 @@ pub struct TestServer {
     pub engine: Engine,
     data_dir: PathBuf,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
-}
-
-/// Adds the access token (and optional extra metadata) to every call, as the agent does.
-#[derive(Clone)]
-pub struct AgentMetadata(pub Vec<(&'static str, AsciiMetadataValue)>);
-
-impl Interceptor for AgentMetadata {
-    fn call(&mut self, mut request: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
-        for (key, value) in &self.0 {
-            request.metadata_mut().insert(*key, value.clone());
-        }
-        Ok(request)
-    }
-}
-
-/// The main connection's client of an agent.
-pub type AgentClient = WoodpeckerClient<InterceptedService<Channel, AgentMetadata>>;
-
-/// An authenticated agent.
-pub struct TestAgent {
-    /// Its id.
-    pub id: i64,
-    /// Client sending the token.
-    pub client: AgentClient,
 }
 
 /// A workflow queued for agents.
@@ -116,40 +87,19 @@ impl TestServer {
         self.engine.store.clone()
     }
 
-    async fn channel(&self) -> Channel {
-        Channel::from_shared(self.grpc_url.clone()).unwrap().connect().await.expect("grpc server answers")
-    }
-
-    /// A client of the auth service (the agent's separate auth connection).
-    pub async fn auth_client(&self) -> WoodpeckerAuthClient<Channel> {
-        WoodpeckerAuthClient::new(self.channel().await)
-    }
-
     /// A client of the main service sending exactly this metadata.
     pub async fn client_with(&self, metadata: &[(&'static str, &str)]) -> AgentClient {
-        let pairs = metadata.iter().map(|(k, v)| (*k, v.parse().unwrap())).collect();
-        WoodpeckerClient::with_interceptor(self.channel().await, AgentMetadata(pairs))
+        crate::grpc::agent::client_with(&self.grpc_url, metadata).await
     }
 
     /// `Auth` with `token` and `agent_id`.
     pub async fn auth(&self, token: &str, agent_id: i64) -> Result<proto::AuthResponse, tonic::Status> {
-        let request = proto::AuthRequest { agent_token: token.into(), agent_id };
-        self.auth_client().await.auth(request).await.map(tonic::Response::into_inner)
+        crate::grpc::agent::auth(&self.grpc_url, token, agent_id).await
     }
 
     /// A new system agent, authenticated and registered like a Go agent on `linux/amd64`.
     pub async fn agent(&self) -> TestAgent {
-        let auth = self.auth(AGENT_SECRET, -1).await.expect("system agents authenticate");
-        let mut client = self.client_with(&[("token", &auth.access_token)]).await;
-        let info = proto::AgentInfo {
-            platform: "linux/amd64".into(),
-            capacity: 1,
-            backend: "dummy".into(),
-            version: "3.14.0".into(),
-            custom_labels: HashMap::new(),
-        };
-        client.register_agent(proto::RegisterAgentRequest { info: Some(info) }).await.expect("registers");
-        TestAgent { id: auth.agent_id, client }
+        crate::grpc::agent::system_agent(&self.grpc_url, AGENT_SECRET).await
     }
 
     /// Stores a pending pipeline of a fresh repo with one workflow of these step uuids, and
@@ -248,16 +198,6 @@ where
         assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {what}");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-}
-
-/// The filter a Go agent polls with.
-pub fn agent_filter() -> proto::NextRequest {
-    let labels =
-        [("hostname", "test-host"), ("platform", "linux/amd64"), ("backend", "dummy"), ("repo", "*")]
-            .into_iter()
-            .map(|(k, v)| (k.to_owned(), v.to_owned()))
-            .collect();
-    proto::NextRequest { filter: Some(proto::Filter { labels }) }
 }
 
 /// Now, in unix seconds.

@@ -1,10 +1,13 @@
 //! `Init` and `Update`: a workflow starts, its steps start and end (engine.md §1.3, §5.4).
 
+use crate::app::agent_rpc::access::WorkflowContext;
 use crate::app::agent_rpc::done::{ALREADY_FINISHED, IMPOSSIBLE, WorkflowReport, check_open};
 use crate::app::agent_rpc::{AgentRpc, RpcError};
-use crate::app::pipelines::settle;
+use crate::app::pipelines::{LifecycleError, cancel_pipeline, settle};
+use crate::domain::pipeline::CancelInfo;
 use crate::domain::status::Status;
 use crate::domain::step_status::{StepReport, apply_report};
+use crate::domain::workflow::{FailureMode, Step};
 use crate::ports::store::StoreError;
 
 impl AgentRpc {
@@ -66,8 +69,49 @@ impl AgentRpc {
         if next != step {
             self.engine.store.update_step(&next).await?;
         }
+        if cancels_pipeline(&step, &next) {
+            self.cancel_for_step(&ctx, &next.name).await?;
+        }
         settle(&self.engine, ctx.pipeline.id).await?;
         self.touch_work(&ctx.agent).await;
         Ok(())
+    }
+
+    /// A `failure: cancel` step failed: the rest of its pipeline is canceled (engine.md §5.4),
+    /// recording the step in `cancel_info`. A pipeline that is over already stays as it is.
+    async fn cancel_for_step(&self, ctx: &WorkflowContext, step_name: &str) -> Result<(), RpcError> {
+        let pipeline = self.engine.store.get_pipeline(ctx.pipeline.id).await?;
+        let info = CancelInfo { canceled_by_step: step_name.to_owned(), ..CancelInfo::default() };
+        match cancel_pipeline(&self.engine, &ctx.repo, pipeline, info).await {
+            Ok(_) | Err(LifecycleError::BadRequest(_)) => Ok(()),
+            Err(LifecycleError::Store(e)) => Err(e.into()),
+            Err(LifecycleError::Queue(e)) => Err(e.into()),
+            Err(other) => Err(RpcError::rejected(other.to_string())),
+        }
+    }
+}
+
+/// Whether this report is the one that made a `failure: cancel` step fail.
+fn cancels_pipeline(before: &Step, after: &Step) -> bool {
+    after.failure == FailureMode::Cancel && after.state == Status::Failure && before.state != Status::Failure
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn step(state: Status, failure: FailureMode) -> Step {
+        Step { state, failure, ..Step::default() }
+    }
+
+    #[test]
+    fn only_the_failure_of_a_cancel_step_cancels_the_pipeline() {
+        let running = step(Status::Running, FailureMode::Cancel);
+        assert!(cancels_pipeline(&running, &step(Status::Failure, FailureMode::Cancel)));
+        assert!(!cancels_pipeline(&running, &step(Status::Success, FailureMode::Cancel)));
+        let plain = step(Status::Running, FailureMode::Fail);
+        assert!(!cancels_pipeline(&plain, &step(Status::Failure, FailureMode::Fail)));
+        let failed = step(Status::Failure, FailureMode::Cancel);
+        assert!(!cancels_pipeline(&failed, &failed), "a repeated report cancels once");
     }
 }

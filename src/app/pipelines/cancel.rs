@@ -1,6 +1,8 @@
 //! Canceling a pipeline (engine.md §5.5), by a user or because a newer pipeline supersedes it
 //! (`cancel_previous_pipeline_events`, §5.6).
 
+use crate::app::engine::Engine;
+use crate::app::events::publish_pipeline;
 use crate::app::pipelines::{LifecycleError, Pipelines, all_pages};
 use crate::domain::event::WebhookEvent;
 use crate::domain::pipeline::{CancelInfo, Pipeline};
@@ -21,72 +23,22 @@ impl Pipelines {
     pub async fn cancel(&self, repo: &Repo, number: i64, user: &User) -> Result<Pipeline, LifecycleError> {
         let pipeline = self.pipeline(repo, number).await?;
         let info = CancelInfo { canceled_by_user: user.login.clone(), ..CancelInfo::default() };
-        self.cancel_pipeline(repo, pipeline, info).await
+        self.cancel_and_report(repo, pipeline, info).await
     }
 
-    /// Evicts the pipeline's waiting and running workflows from the queue (agents see the
-    /// cancel in `Wait`), marks what never started as skipped (workflows) and canceled (steps),
-    /// and ends the pipeline: `canceled` when nothing had started, else `killed`. Running
-    /// workflows are finished later by their agents' `Done`.
-    pub(super) async fn cancel_pipeline(
+    /// Cancels the pipeline ([`cancel_pipeline`]) and reports its workflows to the forge.
+    pub(super) async fn cancel_and_report(
         &self,
         repo: &Repo,
-        mut pipeline: Pipeline,
+        pipeline: Pipeline,
         info: CancelInfo,
     ) -> Result<Pipeline, LifecycleError> {
-        if !CANCELABLE.contains(&pipeline.status) {
-            return Err(LifecycleError::BadRequest(
-                "Cannot cancel a non-running or non-pending or non-blocked pipeline".into(),
-            ));
-        }
-        let store = &self.engine.store;
-        let trees = store.list_workflows(pipeline.id).await?;
-        let queued: Vec<String> = trees
-            .iter()
-            .filter(|t| matches!(t.workflow.state, Status::Pending | Status::Running))
-            .map(|t| t.workflow.id.to_string())
-            .collect();
-        if !queued.is_empty() {
-            self.engine.queue.cancel(&queued).await?;
-        }
-        let now = self.engine.clock.now();
-        let nothing_started = trees.iter().all(|t| is_waiting(t.workflow.state));
-        for tree in &trees {
-            self.cancel_waiting(tree, now).await?;
-        }
-        pipeline.status = if nothing_started { Status::Canceled } else { Status::Killed };
-        pipeline.finished = now;
-        pipeline.updated = now;
-        pipeline.cancel_info = Some(info);
-        store.update_pipeline(&pipeline).await?;
-        let trees = self.publish(repo, &pipeline).await?;
+        let (pipeline, trees) = cancel_pipeline(&self.engine, repo, pipeline, info).await?;
         match self.owner(repo).await {
             Ok(owner) => self.report_status(&owner, repo, &pipeline, &trees).await,
             Err(error) => tracing::warn!(%error, repo = repo.id, "no owner to report the cancel for"),
         }
         Ok(pipeline)
-    }
-
-    /// Skips a workflow that never started and cancels its steps that never started; a step
-    /// that started (a service) but was still pending counts as a success.
-    async fn cancel_waiting(&self, tree: &WorkflowTree, now: i64) -> Result<(), LifecycleError> {
-        let store = &self.engine.store;
-        if is_waiting(tree.workflow.state) {
-            let mut workflow = tree.workflow.clone();
-            workflow.state = Status::Skipped;
-            store.update_workflow(&workflow).await?;
-        }
-        for step in tree.steps.iter().filter(|s| is_waiting(s.state)) {
-            let mut step = step.clone();
-            if step.started > 0 {
-                step.state = Status::Success;
-                step.finished = now;
-            } else {
-                step.state = Status::Canceled;
-            }
-            store.update_step(&step).await?;
-        }
-        Ok(())
     }
 
     /// Cancels the repo's other active pipelines of the same event on the same branch (push) or
@@ -119,7 +71,7 @@ impl Pipelines {
         for old in superseded {
             let number = old.number;
             let info = CancelInfo { superseded_by: pipeline.number, ..CancelInfo::default() };
-            match self.cancel_pipeline(repo, old, info).await {
+            match self.cancel_and_report(repo, old, info).await {
                 // It ended meanwhile: nothing to supersede.
                 Ok(_) | Err(LifecycleError::BadRequest(_)) => {}
                 Err(error) => {
@@ -129,6 +81,73 @@ impl Pipelines {
         }
         Ok(())
     }
+}
+
+/// Evicts the pipeline's waiting and running workflows from the queue (agents see the cancel in
+/// `Wait`), marks what never started as skipped (workflows) and canceled (steps), ends the
+/// pipeline (`canceled` when nothing had started, else `killed`) and publishes it; returns it
+/// with its tree. Running workflows are finished later by their agents' `Done`. Shared by a
+/// user's cancel, superseding pipelines and a failing `failure: cancel` step.
+///
+/// # Errors
+/// [`LifecycleError::BadRequest`] when the pipeline is not pending, running or blocked; store
+/// and queue failures.
+pub async fn cancel_pipeline(
+    engine: &Engine,
+    repo: &Repo,
+    mut pipeline: Pipeline,
+    info: CancelInfo,
+) -> Result<(Pipeline, Vec<WorkflowTree>), LifecycleError> {
+    if !CANCELABLE.contains(&pipeline.status) {
+        return Err(LifecycleError::BadRequest(
+            "Cannot cancel a non-running or non-pending or non-blocked pipeline".into(),
+        ));
+    }
+    let store = &engine.store;
+    let trees = store.list_workflows(pipeline.id).await?;
+    let queued: Vec<String> = trees
+        .iter()
+        .filter(|t| matches!(t.workflow.state, Status::Pending | Status::Running))
+        .map(|t| t.workflow.id.to_string())
+        .collect();
+    if !queued.is_empty() {
+        engine.queue.cancel(&queued).await?;
+    }
+    let now = engine.clock.now();
+    let nothing_started = trees.iter().all(|t| is_waiting(t.workflow.state));
+    for tree in &trees {
+        cancel_waiting(engine, tree, now).await?;
+    }
+    pipeline.status = if nothing_started { Status::Canceled } else { Status::Killed };
+    pipeline.finished = now;
+    pipeline.updated = now;
+    pipeline.cancel_info = Some(info);
+    store.update_pipeline(&pipeline).await?;
+    let trees = store.list_workflows(pipeline.id).await?;
+    publish_pipeline(engine.pubsub.as_ref(), repo, &pipeline, &trees).await;
+    Ok((pipeline, trees))
+}
+
+/// Skips a workflow that never started and cancels its steps that never started; a step that
+/// started (a service) but was still pending counts as a success.
+async fn cancel_waiting(engine: &Engine, tree: &WorkflowTree, now: i64) -> Result<(), LifecycleError> {
+    let store = &engine.store;
+    if is_waiting(tree.workflow.state) {
+        let mut workflow = tree.workflow.clone();
+        workflow.state = Status::Skipped;
+        store.update_workflow(&workflow).await?;
+    }
+    for step in tree.steps.iter().filter(|s| is_waiting(s.state)) {
+        let mut step = step.clone();
+        if step.started > 0 {
+            step.state = Status::Success;
+            step.finished = now;
+        } else {
+            step.state = Status::Canceled;
+        }
+        store.update_step(&step).await?;
+    }
+    Ok(())
 }
 
 /// Not started yet: pending, or blocked waiting for approval.

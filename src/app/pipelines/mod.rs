@@ -38,6 +38,7 @@ use crate::ports::logs::LogStorageError;
 use crate::ports::queue::QueueError;
 use crate::ports::store::{Page, StoreError, WorkflowTree};
 
+pub use cancel::cancel_pipeline;
 pub use create::Created;
 pub use restart::RestartOptions;
 pub use settings::PipelineSettings;

@@ -64,18 +64,9 @@ impl Project {
     /// Sends the webhook the local forge's `post-receive` script would send for a push to
     /// `main` from `before` to `after`.
     pub async fn push_hook(&self, before: &str, after: &str) -> reqwest::Response {
-        let script =
-            std::fs::read_to_string(Path::new(&self.forge_repo.clone_url).join("hooks/post-receive"))
-                .expect("activation installed the hook");
-        let link = script.split("--url '").nth(1).and_then(|rest| rest.split('\'').next()).unwrap();
-        let query = link.split_once('?').unwrap().1;
-        let body = serde_json::json!({
-            "ref": "refs/heads/main",
-            "before": before,
-            "after": after,
-            "repo_forge_remote_id": self.forge_repo.forge_remote_id,
-        });
-        self.app.client.post(self.app.url(&format!("/api/hook?{query}"))).json(&body).send().await.unwrap()
+        let path = crate::hook::hook_path(&self.forge_repo.clone_url);
+        let body = crate::hook::push_body(&self.forge_repo.forge_remote_id, before, after);
+        self.app.client.post(self.app.url(&path)).json(&body).send().await.unwrap()
     }
 
     /// Starts a manual pipeline on `main`.
@@ -151,5 +142,5 @@ pub fn tree(pipeline: &Value) -> Vec<(String, String, Vec<(String, String)>)> {
 /// git in `cwd`, with the HOME of the test's working directory.
 fn git(cwd: &Path, args: &[&str]) -> String {
     let home = cwd.ancestors().find(|d| d.join("home").is_dir()).unwrap().join("home");
-    crate::push::git(cwd, &home, args)
+    crate::git::git(cwd, &home, args)
 }

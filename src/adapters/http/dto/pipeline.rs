@@ -7,7 +7,7 @@ use poem_openapi::Object;
 
 use crate::adapters::http::dto::{is_false, is_zero};
 use crate::domain::config::Config;
-use crate::domain::pipeline::Pipeline;
+use crate::domain::pipeline::{CancelInfo, Pipeline};
 use crate::domain::workflow::{Step, Workflow};
 
 /// A problem found while building a pipeline.
@@ -23,6 +23,31 @@ pub struct PipelineErrorDto {
     pub is_warning: bool,
     /// Extra facts (`{file, field, docs}` for linter errors).
     pub data: serde_json::Value,
+}
+
+/// Why a pipeline was canceled.
+#[derive(Debug, Clone, Object)]
+#[oai(rename = "CancelInfo")]
+pub struct CancelInfoDto {
+    /// Login of the user who canceled it.
+    #[oai(skip_serializing_if_is_empty)]
+    pub canceled_by_user: String,
+    /// Number of the newer pipeline that superseded it.
+    #[oai(skip_serializing_if = "is_zero")]
+    pub superseded_by: i64,
+    /// Name of the step whose `failure: cancel` stopped it.
+    #[oai(skip_serializing_if_is_empty)]
+    pub canceled_by_step: String,
+}
+
+impl From<&CancelInfo> for CancelInfoDto {
+    fn from(c: &CancelInfo) -> Self {
+        Self {
+            canceled_by_user: c.canceled_by_user.clone(),
+            superseded_by: c.superseded_by,
+            canceled_by_step: c.canceled_by_step.clone(),
+        }
+    }
 }
 
 /// One step of a workflow.
@@ -225,6 +250,9 @@ pub struct PipelineDto {
     pub reviewed: i64,
     /// Restart count.
     pub rerun_count: i64,
+    /// Why it was canceled.
+    #[oai(skip_serializing_if_is_none)]
+    pub cancel_info: Option<CancelInfoDto>,
     /// Files the change touched.
     #[oai(default, skip_serializing_if_is_empty)]
     pub changed_files: Vec<String>,
@@ -304,6 +332,7 @@ impl From<&Pipeline> for PipelineDto {
             reviewed_by: p.reviewed_by.clone(),
             reviewed: p.reviewed,
             rerun_count: p.rerun_count,
+            cancel_info: p.cancel_info.as_ref().map(CancelInfoDto::from),
             changed_files: p.changed_files.clone(),
             variables: p.variables.clone(),
             pr_labels: p.pr_labels.clone(),

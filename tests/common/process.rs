@@ -1,0 +1,135 @@
+//! The real `nuthatch server` binary as a child process: its own data dir, free loopback ports
+//! for HTTP and gRPC, stderr kept in a file; it can be killed with SIGKILL and started again on
+//! the same data dir. Killed and its data dir removed on drop.
+
+#![allow(dead_code)]
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The system agent secret of every server process.
+pub const PROCESS_AGENT_SECRET: &str = "process-agent-secret";
+
+/// A running `nuthatch server`.
+pub struct ServerProcess {
+    child: Child,
+    /// `http://127.0.0.1:<port>`.
+    pub address: String,
+    /// `http://127.0.0.1:<grpc port>`.
+    pub grpc_url: String,
+    /// Its data dir (SQLite file, built-in forge, admin credentials).
+    pub data_dir: PathBuf,
+    env: Vec<(String, String)>,
+    /// How often it was started (each start writes its own stderr file).
+    starts: usize,
+}
+
+impl ServerProcess {
+    /// Starts the binary on `data_dir` with `env` added to the test settings and waits until
+    /// `/healthz` answers.
+    pub fn start(data_dir: PathBuf, env: &[(&str, &str)]) -> Self {
+        let env: Vec<(String, String)> =
+            env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        let (child, address, grpc_url) = spawn(&data_dir, &env, 0);
+        let server = Self { child, address, grpc_url, data_dir, env, starts: 1 };
+        server.wait_until_healthy();
+        server
+    }
+
+    /// Kills the process with SIGKILL, as a crash would, and reaps it.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Starts the binary again on the same data dir and settings (new ports).
+    pub fn restart(&mut self) {
+        self.kill();
+        let (child, address, grpc_url) = spawn(&self.data_dir, &self.env, self.starts);
+        self.starts += 1;
+        self.child = child;
+        self.address = address;
+        self.grpc_url = grpc_url;
+        self.wait_until_healthy();
+    }
+
+    /// Everything the process wrote to stderr, over all its starts.
+    pub fn stderr(&self) -> String {
+        (0..self.starts)
+            .map(|n| std::fs::read_to_string(stderr_path(&self.data_dir, n)).unwrap_or_default())
+            .collect()
+    }
+
+    /// The first admin's token, from the credentials file.
+    pub fn admin_token(&self) -> String {
+        let text = std::fs::read_to_string(self.data_dir.join("admin-credentials")).unwrap();
+        text.lines().find_map(|l| l.strip_prefix("token=")).unwrap().to_owned()
+    }
+
+    /// A URL of this server.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    fn wait_until_healthy(&self) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if is_healthy(&self.address) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("server did not become healthy; stderr:\n{}", self.stderr());
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        self.kill();
+        let _ = std::fs::remove_dir_all(&self.data_dir);
+    }
+}
+
+fn stderr_path(data_dir: &std::path::Path, start: usize) -> PathBuf {
+    data_dir.join(format!("server-{start}.stderr"))
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// Spawns start number `start` of the server; returns it with its HTTP and gRPC URLs.
+fn spawn(data_dir: &std::path::Path, env: &[(String, String)], start: usize) -> (Child, String, String) {
+    let (port, grpc_port) = (free_port(), free_port());
+    let address = format!("http://127.0.0.1:{port}");
+    let stderr = std::fs::File::create(stderr_path(data_dir, start)).unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_nuthatch"))
+        .arg("server")
+        .env("NUTHATCH_DATA_DIR", data_dir)
+        .env("WOODPECKER_SERVER_ADDR", format!("127.0.0.1:{port}"))
+        .env("WOODPECKER_GRPC_ADDR", format!("127.0.0.1:{grpc_port}"))
+        .env("WOODPECKER_HOST", &address)
+        .env("WOODPECKER_AGENT_SECRET", PROCESS_AGENT_SECRET)
+        .env("NUTHATCH_EMBEDDED_AGENT", "false")
+        .env("WOODPECKER_LOG_LEVEL", "warn")
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .stdout(Stdio::null())
+        .stderr(stderr)
+        .spawn()
+        .unwrap();
+    (child, address, format!("http://127.0.0.1:{grpc_port}"))
+}
+
+/// Whether the server at `address` answers `/healthz` with 204 (a blocking probe).
+fn is_healthy(address: &str) -> bool {
+    use std::io::{Read, Write};
+    let Ok(mut stream) = std::net::TcpStream::connect(address.trim_start_matches("http://")) else {
+        return false;
+    };
+    let mut head = [0u8; 12];
+    stream.write_all(b"GET /healthz HTTP/1.0\r\n\r\n").is_ok()
+        && stream.read_exact(&mut head).is_ok()
+        && head.ends_with(b" 204")
+}
