@@ -52,6 +52,8 @@ contract!(
     pipeline::latest_is_the_highest_push_on_the_branch,
     pipeline::a_repo_list_gets_each_repos_newest_pipeline_and_their_recent_ones_in_one_call,
     pipeline::deleting_the_newest_pipeline_frees_its_number_and_orphan_configs,
+    pipeline::logs_expire_for_pipelines_finished_before_the_retention_days,
+    pipeline::logs_expire_beyond_the_newest_pipelines_of_each_repo,
     workflow::workflow_trees_round_trip_and_steps_are_found_by_uuid,
     workflow::a_duplicate_step_uuid_stores_nothing,
     workflow::logs_are_appended_in_batches_and_listed_by_line,

@@ -8,9 +8,11 @@
 //! - [`memory`]: in-process queue, pub/sub and live logs (one server).
 //! - [`redis`]: queue, pub/sub and live logs shared by several servers.
 //! - [`backend`]: where an agent runs steps (local processes).
+//! - [`fs`]: step logs in files.
 
 pub mod backend;
 pub mod forge;
+pub mod fs;
 pub mod grpc;
 pub mod http;
 pub mod memory;

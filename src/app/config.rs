@@ -9,6 +9,7 @@ use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
 
 use crate::domain::event::WebhookEvent;
+use crate::domain::log::LogRetention;
 
 /// How log lines are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -73,8 +74,10 @@ pub enum PubSubKind {
 /// Where step logs are kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LogStoreKind {
-    /// In the SQL database (`file` and `addon` are not supported yet).
+    /// In the SQL database (upstream's `addon` is not supported).
     Database,
+    /// One JSON-lines file per step under `WOODPECKER_LOG_STORE_FILE_PATH`.
+    File,
 }
 
 /// Settings of pipeline execution: queue, pub/sub, logs.
@@ -92,9 +95,16 @@ pub struct EngineConfig {
     /// Prefix of every Redis key, so installations can share one Redis.
     #[arg(long, env = "NUTHATCH_REDIS_PREFIX", default_value = "nuthatch:")]
     pub redis_prefix: String,
-    /// Where step logs are kept: `database`.
+    /// Where step logs are kept: `database` or `file`.
     #[arg(long, env = "WOODPECKER_LOG_STORE", value_enum, default_value = "database")]
     pub log_store: LogStoreKind,
+    /// Directory of the log files when `WOODPECKER_LOG_STORE=file`; created when missing.
+    #[arg(long, env = "WOODPECKER_LOG_STORE_FILE_PATH")]
+    pub log_store_file_path: Option<PathBuf>,
+    /// How long step logs are kept: `30d` (pipelines finished in the last 30 days) or `100p`
+    /// (each repo's 100 newest pipelines); unset keeps every log.
+    #[arg(long, env = "NUTHATCH_LOG_RETENTION", value_parser = LogRetention::parse)]
+    pub log_retention: Option<LogRetention>,
     /// How long a workflow handed to an agent stays leased without `Extend` (Go duration;
     /// upstream: 60 s). Tests shorten it to see lost agents handled quickly.
     #[arg(long, env = "NUTHATCH_QUEUE_LEASE", default_value = "60s", value_parser = parse_go_duration)]
@@ -248,6 +258,9 @@ impl ServerConfig {
             self.engine.queue_kind() == QueueKind::Redis || self.engine.pubsub_kind() == PubSubKind::Redis;
         if needs_redis && self.engine.redis_url.is_none() {
             bail!("NUTHATCH_QUEUE/NUTHATCH_PUBSUB=redis needs NUTHATCH_REDIS_URL");
+        }
+        if self.engine.log_store == LogStoreKind::File && self.engine.log_store_file_path.is_none() {
+            bail!("WOODPECKER_LOG_STORE=file needs WOODPECKER_LOG_STORE_FILE_PATH");
         }
         Ok(())
     }

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use crate::adapters::fs::log::FileLogStore;
 use crate::adapters::memory::livelog::MemoryLiveLog;
 use crate::adapters::memory::pubsub::MemoryPubSub;
 use crate::adapters::memory::queue::MemoryQueue;
@@ -11,7 +12,7 @@ use crate::adapters::redis::livelog::RedisLiveLog;
 use crate::adapters::redis::pubsub::RedisPubSub;
 use crate::adapters::redis::queue::RedisQueue;
 use crate::adapters::sql::{SqlQueue, SqlStore};
-use crate::app::config::{EngineConfig, PubSubKind, QueueKind};
+use crate::app::config::{EngineConfig, LogStoreKind, PubSubKind, QueueKind};
 use crate::ports::clock::{Clock, SystemClock};
 use crate::ports::livelog::LiveLog;
 use crate::ports::logs::LogStorage;
@@ -40,7 +41,7 @@ impl Engine {
     /// Opens the adapters the configuration names over an open, migrated SQL store.
     ///
     /// # Errors
-    /// When Redis cannot be reached.
+    /// When Redis cannot be reached or the log directory cannot be created.
     pub async fn open(config: &EngineConfig, store: Arc<SqlStore>) -> anyhow::Result<Self> {
         let redis = match &config.redis_url {
             Some(url) => Some(Redis::connect(url, &config.redis_prefix).await?),
@@ -60,7 +61,13 @@ impl Engine {
                 (Arc::new(RedisPubSub::new(redis.clone())), Arc::new(RedisLiveLog::new(redis)))
             }
         };
-        let logs: Arc<dyn LogStorage> = store.clone();
+        let logs: Arc<dyn LogStorage> = match (config.log_store, &config.log_store_file_path) {
+            (LogStoreKind::File, Some(dir)) => Arc::new(FileLogStore::open(dir)?),
+            (LogStoreKind::File, None) => {
+                anyhow::bail!("WOODPECKER_LOG_STORE=file needs WOODPECKER_LOG_STORE_FILE_PATH")
+            }
+            (LogStoreKind::Database, _) => store.clone(),
+        };
         Ok(Self { store, queue, pubsub, livelog, logs, clock: Arc::new(SystemClock) })
     }
 }

@@ -6,6 +6,7 @@
 //! - [`telemetry`] — logging.
 //! - [`engine`] — the execution ports (queue, pub/sub, logs) shared by API, gRPC and schedulers.
 //! - [`events`] — pipeline events for live viewers.
+//! - [`log_retention`] — the periodic sweep deleting logs `NUTHATCH_LOG_RETENTION` no longer keeps.
 //! - [`pipelines`] — the pipeline lifecycle: create, start, approve, cancel, restart, settle;
 //!   [`cron_scheduler`]: cron pipelines on schedule.
 //! - [`store`] — choosing and opening the store adapter; [`bootstrap`]: first-start setup.
@@ -28,6 +29,7 @@ pub mod events;
 pub mod hook;
 pub mod identity;
 pub mod lint;
+pub mod log_retention;
 pub mod ping;
 pub mod pipelines;
 pub mod profiling;

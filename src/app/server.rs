@@ -20,12 +20,14 @@ use crate::app::cron_scheduler;
 use crate::app::engine::Engine;
 use crate::app::hook::Hooks;
 use crate::app::identity::{Identity, IdentitySettings};
+use crate::app::log_retention;
 use crate::app::pipelines::{PipelineSettings, Pipelines};
 use crate::app::profiling;
 use crate::app::repos::{RepoDefaults, Repos};
 use crate::app::signing_key::SigningKey;
 use crate::app::store;
 use crate::app::telemetry::{LogLevel, Telemetry};
+use crate::domain::log::LogRetention;
 use crate::ports::clock::{Clock, SystemClock};
 use crate::ports::store::Store;
 
@@ -38,6 +40,7 @@ pub struct Application {
     agent_listener: tokio::net::TcpListener,
     agent_addr: SocketAddr,
     agent_rpc: AgentRpc,
+    log_retention: Option<LogRetention>,
 }
 
 impl Application {
@@ -114,7 +117,17 @@ impl Application {
             .await
             .with_context(|| format!("cannot listen on {grpc_addr} for agents"))?;
         let agent_addr = agent_listener.local_addr().context("agent listener has no address")?;
-        Ok(Self { acceptor, local_addr, state, first_admin, agent_listener, agent_addr, agent_rpc })
+        let log_retention = config.engine.log_retention;
+        Ok(Self {
+            acceptor,
+            local_addr,
+            state,
+            first_admin,
+            agent_listener,
+            agent_addr,
+            agent_rpc,
+            log_retention,
+        })
     }
 
     /// The bound address (useful with port 0).
@@ -148,6 +161,9 @@ impl Application {
         tracing::info!(addr = %self.local_addr, agents = %self.agent_addr, "nuthatch server listening");
         let shutdown = futures_util::FutureExt::shared(shutdown);
         let crons = cron_scheduler::spawn(self.state.pipelines.clone(), cron_scheduler::DEFAULT_INTERVAL);
+        let retention = self
+            .log_retention
+            .map(|r| log_retention::spawn(self.state.engine.clone(), r, log_retention::SWEEP_EVERY));
         let http = Server::new_with_acceptor(self.acceptor).run_with_graceful_shutdown(
             http::routes(self.state),
             shutdown.clone(),
@@ -157,6 +173,9 @@ impl Application {
         let reaper = self.agent_rpc.reap_until(REAP_EVERY, shutdown);
         let (http, agents, ()) = tokio::join!(http, agents, reaper);
         crons.abort();
+        if let Some(retention) = retention {
+            retention.abort();
+        }
         http.context("http server failed")?;
         agents.context("agent grpc server failed")
     }

@@ -1,4 +1,4 @@
-//! Pipelines: numbering, listing, `latest`, deletion.
+//! Pipelines: numbering, listing, `latest`, deletion, which ones log retention expires.
 
 use std::collections::BTreeMap;
 
@@ -6,9 +6,12 @@ use futures_util::future::join_all;
 use nuthatch::adapters::sql::SqlStore;
 use nuthatch::domain::config::Config;
 use nuthatch::domain::event::WebhookEvent;
+use nuthatch::domain::log::LogRetention;
 use nuthatch::domain::pipeline::{CancelInfo, Pipeline, PipelineError, Release};
 use nuthatch::domain::status::Status;
-use nuthatch::ports::store::{ConfigStore, Page, PipelineFilter, PipelineStore, StoreError};
+use nuthatch::ports::store::{
+    ConfigStore, LogRetentionStore, Page, PipelineFilter, PipelineStore, StoreError,
+};
 
 use crate::store_contract::fixtures::{create_pipeline, create_repo, pipeline};
 
@@ -205,4 +208,43 @@ pub async fn deleting_the_newest_pipeline_frees_its_number_and_orphan_configs(st
     let relinked = store.link_configs(third.id, &[config("shared"), config("own")]).await.unwrap();
     assert_eq!(relinked[0].id, linked[0].id, "the config still used by #1 is kept");
     assert_ne!(relinked[1].id, linked[1].id, "the config only #2 used was deleted with it");
+}
+
+/// Stores a pipeline of the repo with this status, finished at `finished` (0: not finished).
+async fn pipeline_in(store: &SqlStore, repo_id: i64, status: Status, finished: i64) -> i64 {
+    store.create_pipeline(&Pipeline { status, finished, ..pipeline(repo_id) }).await.unwrap().id
+}
+
+pub async fn logs_expire_for_pipelines_finished_before_the_retention_days(store: &SqlStore) {
+    let (now, day) = (10_000_000, 86_400);
+    let repo = create_repo(store, "a/old").await;
+    let old = pipeline_in(store, repo.id, Status::Success, now - 3 * day).await;
+    let old_failure = pipeline_in(store, repo.id, Status::Failure, now - 2 * day - 1).await;
+    pipeline_in(store, repo.id, Status::Success, now - day).await;
+    pipeline_in(store, repo.id, Status::Running, 0).await;
+    pipeline_in(store, repo.id, Status::Blocked, 0).await;
+    let two_days = LogRetention::Days(2);
+    assert_eq!(store.pipelines_with_expired_logs(two_days, now, 10).await.unwrap(), [old, old_failure]);
+    assert_eq!(store.pipelines_with_expired_logs(two_days, now, 1).await.unwrap(), [old]);
+    store.mark_logs_expired(old, now).await.unwrap();
+    store.mark_logs_expired(old, now + 5).await.unwrap();
+    store.mark_logs_expired(777_777, now).await.unwrap();
+    assert_eq!(store.pipelines_with_expired_logs(two_days, now, 10).await.unwrap(), [old_failure]);
+}
+
+pub async fn logs_expire_beyond_the_newest_pipelines_of_each_repo(store: &SqlStore) {
+    let busy = create_repo(store, "a/busy").await;
+    let quiet = create_repo(store, "a/quiet").await;
+    let first = pipeline_in(store, busy.id, Status::Success, 1).await;
+    pipeline_in(store, busy.id, Status::Pending, 0).await;
+    let third = pipeline_in(store, busy.id, Status::Failure, 3).await;
+    pipeline_in(store, busy.id, Status::Success, 4).await;
+    pipeline_in(store, busy.id, Status::Killed, 5).await;
+    pipeline_in(store, quiet.id, Status::Success, 1).await;
+    pipeline_in(store, quiet.id, Status::Success, 2).await;
+    let keep_two = LogRetention::Pipelines(2);
+    assert_eq!(store.pipelines_with_expired_logs(keep_two, 100, 10).await.unwrap(), [first, third]);
+    store.mark_logs_expired(first, 100).await.unwrap();
+    assert_eq!(store.pipelines_with_expired_logs(keep_two, 100, 10).await.unwrap(), [third]);
+    assert!(store.pipelines_with_expired_logs(LogRetention::Pipelines(5), 100, 10).await.unwrap().is_empty());
 }

@@ -74,6 +74,7 @@ mod error;
 mod forge;
 mod json;
 mod log;
+mod log_retention;
 mod org;
 mod perm;
 mod pipeline;

@@ -118,6 +118,7 @@ diesel::table! {
         cron -> Text,
         version -> Text,
         meta -> Text,
+        logs_expired -> BigInt,
     }
 }
 

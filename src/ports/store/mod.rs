@@ -11,7 +11,7 @@
 //! - [`page`](Page): pagination with upstream's limits.
 //! - identity: [`UserStore`], [`OrgStore`], [`PermStore`].
 //! - repo: [`RepoStore`] (with redirections).
-//! - pipeline: [`PipelineStore`], [`ConfigStore`].
+//! - pipeline: [`PipelineStore`], [`ConfigStore`], [`LogRetentionStore`].
 //! - workflow: [`WorkflowStore`] (workflows and steps), [`LogStore`].
 //! - queue: [`AgentStore`], [`TaskStore`].
 //! - scoped: [`SecretStore`], [`RegistryStore`].
@@ -33,7 +33,7 @@ pub use cron::CronStore;
 pub use error::StoreError;
 pub use identity::{OrgStore, PermStore, UserStore};
 pub use page::Page;
-pub use pipeline::{ConfigStore, PipelineFilter, PipelineStore};
+pub use pipeline::{ConfigStore, LogRetentionStore, PipelineFilter, PipelineStore};
 pub use queue::{AgentStore, TaskStore};
 pub use repo::RepoStore;
 pub use scoped::{RegistryStore, SecretStore};
@@ -59,6 +59,7 @@ pub trait Store:
     + RepoStore
     + PipelineStore
     + ConfigStore
+    + LogRetentionStore
     + WorkflowStore
     + LogStore
     + AgentStore
@@ -79,6 +80,7 @@ impl<T> Store for T where
         + RepoStore
         + PipelineStore
         + ConfigStore
+        + LogRetentionStore
         + WorkflowStore
         + LogStore
         + AgentStore

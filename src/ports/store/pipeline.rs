@@ -4,6 +4,7 @@ use async_trait::async_trait;
 
 use crate::domain::config::Config;
 use crate::domain::event::WebhookEvent;
+use crate::domain::log::LogRetention;
 use crate::domain::pipeline::Pipeline;
 use crate::domain::status::Status;
 use crate::ports::store::{Page, StoreError};
@@ -107,4 +108,28 @@ pub trait ConfigStore: Send + Sync + 'static {
     /// # Errors
     /// Only backend failures.
     async fn pipeline_configs(&self, pipeline_id: i64) -> Result<Vec<Config>, StoreError>;
+}
+
+/// What log retention needs to know about pipelines. Several servers may sweep at once: both
+/// methods are safe to repeat.
+#[async_trait]
+pub trait LogRetentionStore: Send + Sync + 'static {
+    /// Ids of decided pipelines whose logs `retention` no longer keeps at unix time `now` and
+    /// that are not marked expired yet, oldest first, at most `limit`.
+    ///
+    /// # Errors
+    /// Only backend failures.
+    async fn pipelines_with_expired_logs(
+        &self,
+        retention: LogRetention,
+        now: i64,
+        limit: i64,
+    ) -> Result<Vec<i64>, StoreError>;
+
+    /// Records that the logs of a pipeline were deleted at `at`; an unknown or already marked
+    /// pipeline is left as it is.
+    ///
+    /// # Errors
+    /// Only backend failures.
+    async fn mark_logs_expired(&self, pipeline_id: i64, at: i64) -> Result<(), StoreError>;
 }
