@@ -32,6 +32,7 @@ impl Server {
             .env("WOODPECKER_SERVER_ADDR", format!("127.0.0.1:{port}"))
             .env("WOODPECKER_HOST", &address)
             .env("WOODPECKER_LOG_LEVEL", "warn")
+            .env("NUTHATCH_EMBEDDED_AGENT", "false")
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
