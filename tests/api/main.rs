@@ -1,6 +1,10 @@
 //! Black-box tests of the HTTP server: each test starts a real server on a random port with a
 //! database of its own and talks HTTP to it.
 
+#[path = "../common/git.rs"]
+mod git_cli;
+#[path = "../common/server_process.rs"]
+mod server_process;
 #[path = "../common/server.rs"]
 mod test_server;
 
