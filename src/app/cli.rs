@@ -5,9 +5,12 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 use crate::adapters::forge::local::hook_client;
+use crate::app::agent::config::{AgentConfig, Launch};
 use crate::app::bootstrap::AdminCredentials;
 use crate::app::config::{DatabaseConfig, LogConfig, ServerConfig};
-use crate::app::{lint, ping, server, store, telemetry};
+use crate::app::{lint, local_repo, ping, server, store, telemetry};
+
+pub use crate::app::local_repo::LocalRepoArgs;
 
 /// A CI server that speaks Woodpecker CI's API, agent protocol and pipeline YAML.
 #[derive(Debug, Parser)]
@@ -23,6 +26,10 @@ pub struct Cli {
 pub enum Command {
     /// Run the CI server.
     Server(ServerConfig),
+    /// Run an agent: take workflows from a server and run their steps.
+    Agent(AgentConfig),
+    /// Create a repository of the built-in local forge (prints its id for activation).
+    LocalRepo(LocalRepoArgs),
     /// Bring the database schema up to date and exit.
     Migrate(MigrateArgs),
     /// Check that a server on this machine is healthy (exit 0) or not (exit 1).
@@ -82,6 +89,11 @@ impl Cli {
                 }
                 app.run_until_stopped(server::shutdown_signal()).await
             }
+            Command::Agent(config) => {
+                telemetry::init(&config.log);
+                Launch::from_config(&config)?.run(server::shutdown_signal()).await
+            }
+            Command::LocalRepo(args) => local_repo::create(&args).await,
             Command::Migrate(args) => {
                 telemetry::init(&args.log);
                 store::open(&args.database).await?;

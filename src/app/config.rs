@@ -161,7 +161,7 @@ impl GrpcConfig {
 }
 
 /// A secret given directly or in a file (trimmed); `None` when neither is set or it is empty.
-fn secret_or_file(
+pub fn secret_or_file(
     value: &Option<String>,
     file: &Option<PathBuf>,
     file_var: &str,
@@ -221,6 +221,9 @@ pub struct ServerConfig {
     /// Agent gRPC server settings.
     #[command(flatten)]
     pub grpc: GrpcConfig,
+    /// The agent the server runs in-process.
+    #[command(flatten)]
+    pub embedded_agent: crate::app::agent::config::EmbeddedAgentConfig,
     /// Logging settings.
     #[command(flatten)]
     pub log: LogConfig,

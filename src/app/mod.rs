@@ -13,6 +13,8 @@
 //! - [`identity`], [`repos`], [`hook`]: use cases: login and tokens, repo activation, webhooks.
 //! - [`agent_rpc`] — the agent protocol's use cases (served over gRPC by `adapters::grpc`).
 //! - [`server`] — the server process; [`ping`]: its health check from outside.
+//! - [`agent`] — the agent: `nuthatch agent` and the server's embedded agent.
+//! - [`local_repo`] — `nuthatch local-repo`: creating repositories of the built-in forge.
 //! - [`signing_key`] — the cluster's Ed25519 key for signing extension requests.
 //! - [`profiling`] — CPU, heap and task profiles for `/api/debug/pprof`.
 //! - [`version`] — the version reported to clients.
@@ -29,6 +31,7 @@ pub mod events;
 pub mod hook;
 pub mod identity;
 pub mod lint;
+pub mod local_repo;
 pub mod log_retention;
 pub mod ping;
 pub mod pipelines;

@@ -1,7 +1,9 @@
 //! The server process: opens the store, binds the listener, serves HTTP until told to stop.
 
+use std::collections::BTreeMap;
 use std::future::Future;
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::time::Duration;
 
 use anyhow::Context;
 use poem::Server;
@@ -9,9 +11,13 @@ use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
 
 use std::sync::Arc;
 
+use crate::adapters::backend::local::LocalBackend;
 use crate::adapters::forge::local::LocalForge;
 use crate::adapters::grpc;
+use crate::adapters::grpc::client::LinkSettings;
 use crate::adapters::http::{self, AppState};
+use crate::app::agent::config::{Launch, machine_hostname, read_agent_id};
+use crate::app::agent::service::AgentSettings;
 use crate::app::agent_rpc::AgentRpc;
 use crate::app::agent_rpc::reaper::REAP_EVERY;
 use crate::app::bootstrap::{self, AdminCredentials};
@@ -19,6 +25,7 @@ use crate::app::config::{ServerConfig, parse_listen_addr};
 use crate::app::cron_scheduler;
 use crate::app::engine::Engine;
 use crate::app::hook::Hooks;
+use crate::app::identity::random_secret;
 use crate::app::identity::{Identity, IdentitySettings};
 use crate::app::log_retention;
 use crate::app::pipelines::{PipelineSettings, Pipelines};
@@ -41,6 +48,7 @@ pub struct Application {
     agent_addr: SocketAddr,
     agent_rpc: AgentRpc,
     log_retention: Option<LogRetention>,
+    embedded_agent: Option<Launch>,
 }
 
 impl Application {
@@ -89,7 +97,12 @@ impl Application {
         if telemetry.log_level.verbose() {
             profiling::start_heap_sampling().await;
         }
-        let agent_rpc = AgentRpc::open(engine.clone(), &config.grpc).await?;
+        let embedded_secret = embedded_agent_secret(config)?;
+        let mut grpc_config = config.grpc.clone();
+        if embedded_secret.is_some() {
+            grpc_config.agent_secret.clone_from(&embedded_secret);
+        }
+        let agent_rpc = AgentRpc::open(engine.clone(), &grpc_config).await?;
         let state = AppState {
             store,
             identity,
@@ -118,6 +131,7 @@ impl Application {
             .with_context(|| format!("cannot listen on {grpc_addr} for agents"))?;
         let agent_addr = agent_listener.local_addr().context("agent listener has no address")?;
         let log_retention = config.engine.log_retention;
+        let embedded_agent = embedded_secret.map(|secret| embedded_agent(config, agent_addr, secret));
         Ok(Self {
             acceptor,
             local_addr,
@@ -127,6 +141,7 @@ impl Application {
             agent_addr,
             agent_rpc,
             log_retention,
+            embedded_agent,
         })
     }
 
@@ -170,8 +185,15 @@ impl Application {
             None,
         );
         let agents = grpc::serve(self.agent_listener, self.agent_rpc.clone(), shutdown.clone());
-        let reaper = self.agent_rpc.reap_until(REAP_EVERY, shutdown);
-        let (http, agents, ()) = tokio::join!(http, agents, reaper);
+        let reaper = self.agent_rpc.reap_until(REAP_EVERY, shutdown.clone());
+        let embedded = async {
+            if let Some(launch) = self.embedded_agent
+                && let Err(error) = launch.run(shutdown).await
+            {
+                tracing::error!(error = format!("{error:#}"), "the embedded agent stopped");
+            }
+        };
+        let (http, agents, (), ()) = tokio::join!(http, agents, reaper, embedded);
         crons.abort();
         if let Some(retention) = retention {
             retention.abort();
@@ -180,6 +202,47 @@ impl Application {
         agents.context("agent grpc server failed")
     }
 }
+
+/// The secret the embedded agent authenticates with, when it runs: the configured system agent
+/// secret, else a random one made for this process. Either way the embedded agent logs in like
+/// any system agent, and a random secret is of no use to anyone else.
+fn embedded_agent_secret(config: &ServerConfig) -> anyhow::Result<Option<String>> {
+    if !config.embedded_agent.enabled {
+        return Ok(None);
+    }
+    Ok(Some(config.grpc.agent_secret()?.unwrap_or_else(random_secret)))
+}
+
+/// The embedded agent: a local-backend agent talking gRPC to this server over loopback. It keeps
+/// its id in the data directory, so restarts reuse its agent entry; workspaces live there too.
+fn embedded_agent(config: &ServerConfig, grpc_addr: SocketAddr, secret: String) -> Launch {
+    let loopback: IpAddr =
+        if grpc_addr.is_ipv6() { Ipv6Addr::LOCALHOST.into() } else { Ipv4Addr::LOCALHOST.into() };
+    let data_dir = config.database.data_dir();
+    let id_file = data_dir.join("embedded-agent.conf");
+    let hostname = machine_hostname();
+    Launch {
+        link: LinkSettings {
+            server: format!("http://{}", SocketAddr::new(loopback, grpc_addr.port())),
+            agent_token: secret,
+            agent_id: read_agent_id(&id_file),
+            hostname: hostname.clone(),
+            // The server is in the same process: calls fail only while it shuts down.
+            retry_budget: EMBEDDED_RETRY_BUDGET,
+        },
+        id_file: Some(id_file),
+        settings: AgentSettings {
+            hostname,
+            capacity: config.embedded_agent.capacity.max(1),
+            labels: BTreeMap::new(),
+            version: crate::app::version::version(),
+        },
+        backend: Arc::new(LocalBackend::new(data_dir.join("workspaces"))),
+    }
+}
+
+/// How long the embedded agent retries a call.
+const EMBEDDED_RETRY_BUDGET: Duration = Duration::from_secs(5);
 
 /// Completes on SIGINT or SIGTERM.
 pub async fn shutdown_signal() {

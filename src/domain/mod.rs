@@ -15,6 +15,7 @@
 //! - [`secret`], [`registry`], [`cron`], [`forge`]: resources owned by repos, orgs or the server.
 //! - [`setting`]: server-wide key-value settings (signing keys and the like).
 //! - [`token`]: the signed tokens users, sessions and webhooks authenticate with.
+//! - [`run_report`]: what an agent reports of a workflow it runs.
 //! - [`step_status`]: how agents' reports move steps; [`mask`]: hiding secret values in logs.
 //! - [`yaml`]: the pipeline language: parse, lint, `when`, matrix, workflows, compile.
 //! - [`validation`]: the error type every `validate` in this module returns.
@@ -32,6 +33,7 @@ pub mod perm;
 pub mod pipeline;
 pub mod registry;
 pub mod repo;
+pub mod run_report;
 pub mod secret;
 pub mod setting;
 pub mod status;

@@ -9,7 +9,9 @@
 //! - [`pubsub`]: pipeline events for live viewers; [`livelog`]: lines of running steps.
 //! - [`logs`]: stored step logs (database or files).
 //! - [`backend`]: what runs steps on an agent (local processes, Docker).
+//! - [`agent_link`]: the server as an agent sees it (the agent protocol's client side).
 
+pub mod agent_link;
 pub mod backend;
 pub mod clock;
 pub mod forge;

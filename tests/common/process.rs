@@ -1,6 +1,7 @@
 //! The real `nuthatch server` binary as a child process: its own data dir, free loopback ports
-//! for HTTP and gRPC, stderr kept in a file; it can be killed with SIGKILL and started again on
-//! the same data dir. Killed and its data dir removed on drop.
+//! for HTTP and gRPC (kept across restarts, so agents find it again), stderr kept in a file; it
+//! can be killed with SIGKILL as a crash would, or stopped with SIGTERM, and started again on the
+//! same data dir. Killed and its data dir removed on drop.
 
 #![allow(dead_code)]
 
@@ -9,7 +10,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// The system agent secret of every server process.
+/// The system agent secret of every server process (a test's own setting overrides it).
 pub const PROCESS_AGENT_SECRET: &str = "process-agent-secret";
 
 /// A running `nuthatch server`.
@@ -17,10 +18,13 @@ pub struct ServerProcess {
     child: Child,
     /// `http://127.0.0.1:<port>`.
     pub address: String,
+    /// The agent gRPC port.
+    pub grpc_port: u16,
     /// `http://127.0.0.1:<grpc port>`.
     pub grpc_url: String,
     /// Its data dir (SQLite file, built-in forge, admin credentials).
     pub data_dir: PathBuf,
+    port: u16,
     env: Vec<(String, String)>,
     /// How often it was started (each start writes its own stderr file).
     starts: usize,
@@ -32,8 +36,18 @@ impl ServerProcess {
     pub fn start(data_dir: PathBuf, env: &[(&str, &str)]) -> Self {
         let env: Vec<(String, String)> =
             env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
-        let (child, address, grpc_url) = spawn(&data_dir, &env, 0);
-        let server = Self { child, address, grpc_url, data_dir, env, starts: 1 };
+        let (port, grpc_port) = (free_port(), free_port());
+        let child = spawn(&data_dir, &env, 0, port, grpc_port);
+        let server = Self {
+            child,
+            address: format!("http://127.0.0.1:{port}"),
+            grpc_port,
+            grpc_url: format!("http://127.0.0.1:{grpc_port}"),
+            data_dir,
+            port,
+            env,
+            starts: 1,
+        };
         server.wait_until_healthy();
         server
     }
@@ -44,14 +58,21 @@ impl ServerProcess {
         let _ = self.child.wait();
     }
 
-    /// Starts the binary again on the same data dir and settings (new ports).
+    /// Kills the process (SIGKILL) and starts it again on the same data dir, settings and ports.
     pub fn restart(&mut self) {
         self.kill();
-        let (child, address, grpc_url) = spawn(&self.data_dir, &self.env, self.starts);
+        self.start_again();
+    }
+
+    /// Stops the process with SIGTERM (SIGKILL after 20 s) and starts it again.
+    pub fn restart_gracefully(&mut self) {
+        terminate(&mut self.child, Duration::from_secs(20));
+        self.start_again();
+    }
+
+    fn start_again(&mut self) {
+        self.child = spawn(&self.data_dir, &self.env, self.starts, self.port, self.grpc_port);
         self.starts += 1;
-        self.child = child;
-        self.address = address;
-        self.grpc_url = grpc_url;
         self.wait_until_healthy();
     }
 
@@ -96,30 +117,50 @@ fn stderr_path(data_dir: &std::path::Path, start: usize) -> PathBuf {
     data_dir.join(format!("server-{start}.stderr"))
 }
 
-fn free_port() -> u16 {
+/// A loopback port free right now.
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-/// Spawns start number `start` of the server; returns it with its HTTP and gRPC URLs.
-fn spawn(data_dir: &std::path::Path, env: &[(String, String)], start: usize) -> (Child, String, String) {
-    let (port, grpc_port) = (free_port(), free_port());
-    let address = format!("http://127.0.0.1:{port}");
+/// Spawns start number `start` of the server on these ports.
+fn spawn(
+    data_dir: &std::path::Path,
+    env: &[(String, String)],
+    start: usize,
+    port: u16,
+    grpc_port: u16,
+) -> Child {
     let stderr = std::fs::File::create(stderr_path(data_dir, start)).unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_nuthatch"))
+    Command::new(env!("CARGO_BIN_EXE_nuthatch"))
         .arg("server")
         .env("NUTHATCH_DATA_DIR", data_dir)
         .env("WOODPECKER_SERVER_ADDR", format!("127.0.0.1:{port}"))
         .env("WOODPECKER_GRPC_ADDR", format!("127.0.0.1:{grpc_port}"))
-        .env("WOODPECKER_HOST", &address)
+        .env("WOODPECKER_HOST", format!("http://127.0.0.1:{port}"))
         .env("WOODPECKER_AGENT_SECRET", PROCESS_AGENT_SECRET)
         .env("NUTHATCH_EMBEDDED_AGENT", "false")
         .env("WOODPECKER_LOG_LEVEL", "warn")
         .envs(env.iter().map(|(k, v)| (k, v)))
+        // Away from the repo, so no `.env` file of the checkout is read.
+        .current_dir(data_dir)
         .stdout(Stdio::null())
         .stderr(stderr)
         .spawn()
-        .unwrap();
-    (child, address, format!("http://127.0.0.1:{grpc_port}"))
+        .unwrap()
+}
+
+/// Sends SIGTERM and waits for the exit; SIGKILL after `grace`.
+pub fn terminate(child: &mut Child, grace: Duration) {
+    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    let deadline = Instant::now() + grace;
+    while Instant::now() < deadline {
+        if matches!(child.try_wait(), Ok(Some(_))) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
 }
 
 /// Whether the server at `address` answers `/healthz` with 204 (a blocking probe).

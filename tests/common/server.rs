@@ -1,5 +1,5 @@
 //! Settings of a server started by a black-box test: its own data directory, loopback ports
-//! chosen by the system, quiet logs.
+//! chosen by the system, quiet logs, no embedded agent.
 
 use std::path::PathBuf;
 
@@ -28,5 +28,7 @@ pub fn test_config(data_dir: PathBuf) -> ServerConfig {
     config.database.database_max_connections = 4;
     config.database.data_dir = Some(data_dir);
     config.log = LogConfig { log_level: "warn".into(), log_format: LogFormat::Text };
+    // Tests play the agent themselves or start one; an embedded agent would take their work.
+    config.embedded_agent.enabled = false;
     config
 }

@@ -7,8 +7,10 @@
 //! - [`status`]: use case errors as gRPC statuses.
 //! - [`woodpecker`], [`auth`]: the two services, translating messages to use case calls.
 //! - [`server`]: binding the services to a listener, with keepalive and graceful shutdown.
+//! - [`client`]: the agent's side: the agent link port over a reconnecting channel.
 
 pub mod auth;
+pub mod client;
 pub mod interceptor;
 pub mod server;
 pub mod status;

@@ -15,46 +15,13 @@ use futures_util::future::join_all;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 use tokio::sync::watch;
 
+pub use crate::domain::run_report::{LogLine, Outcome, StepReport};
 use crate::domain::workflow::FailureMode;
 use crate::domain::workload::{StepSpec, Workload};
 use crate::ports::backend::{Backend, Output};
 
 /// Longest line sent as one log entry; longer output is split (upstream: 1 MiB).
 const MAX_LINE: usize = 1024 * 1024;
-
-/// A step's state as the agent reports it (the `StepState` of the protocol).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct StepReport {
-    /// The step.
-    pub uuid: String,
-    /// Unix start time (0 in the report sent when it starts: the server takes its own).
-    pub started: i64,
-    /// Unix end time.
-    pub finished: i64,
-    /// Whether it ended.
-    pub exited: bool,
-    /// Its exit code.
-    pub exit_code: i32,
-    /// Why it could not run.
-    pub error: String,
-    /// Stopped by cancel or timeout.
-    pub canceled: bool,
-    /// Not run because of the workflow's state.
-    pub skipped: bool,
-}
-
-/// One output line of a step.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LogLine {
-    /// The step.
-    pub uuid: String,
-    /// Line number within the step, from 0.
-    pub line: i32,
-    /// Seconds since the step started.
-    pub time: i64,
-    /// The line without its newline.
-    pub data: Vec<u8>,
-}
 
 /// Where a running workflow's progress goes.
 #[async_trait]
@@ -65,20 +32,7 @@ pub trait Reporter: Send + Sync {
     async fn log(&self, line: LogLine);
 }
 
-/// How the workflow ended (the `WorkflowState` of `Done`).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Outcome {
-    /// Unix start time.
-    pub started: i64,
-    /// Unix end time.
-    pub finished: i64,
-    /// A runtime error (not a failing step).
-    pub error: String,
-    /// Canceled or timed out.
-    pub canceled: bool,
-}
-
-fn unix_now() -> i64 {
+pub(crate) fn unix_now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
 }
 

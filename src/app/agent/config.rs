@@ -1,0 +1,243 @@
+//! Settings of `nuthatch agent` (upstream's agent variable names) and of the agent embedded in
+//! `nuthatch server`, and starting an agent from them.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context as _, bail};
+use clap::Args;
+use futures_util::FutureExt;
+
+use crate::adapters::backend::local::LocalBackend;
+use crate::adapters::grpc::client::{GrpcLink, LinkSettings};
+use crate::app::agent::service::{self, AgentSettings};
+use crate::app::config::{LogConfig, parse_go_duration, secret_or_file};
+use crate::ports::agent_link::AgentLink;
+use crate::ports::backend::Backend;
+
+/// Settings of `nuthatch agent`.
+#[derive(Debug, Clone, Args)]
+pub struct AgentConfig {
+    /// `host:port` of the server's agent gRPC listener.
+    #[arg(long, env = "WOODPECKER_SERVER", default_value = "localhost:9000")]
+    pub server: String,
+    /// The server's system agent secret, or a per-agent token created in the UI/API.
+    #[arg(long, env = "WOODPECKER_AGENT_SECRET", hide_env_values = true)]
+    pub agent_secret: Option<String>,
+    /// A file holding the agent secret.
+    #[arg(long, env = "WOODPECKER_AGENT_SECRET_FILE")]
+    pub agent_secret_file: Option<PathBuf>,
+    /// Where the agent keeps its id (`{"agent_id":N}`) so a restart reuses its server entry;
+    /// empty: a stateless agent that unregisters when it stops.
+    #[arg(long, env = "WOODPECKER_AGENT_CONFIG_FILE", default_value = "/etc/woodpecker/agent.conf")]
+    pub agent_config_file: PathBuf,
+    /// Name of the agent (label `hostname`, `CI_MACHINE`); default: the machine's host name.
+    #[arg(long, env = "WOODPECKER_HOSTNAME")]
+    pub hostname: Option<String>,
+    /// How many workflows run at once.
+    #[arg(long, env = "WOODPECKER_MAX_WORKFLOWS", default_value_t = 1)]
+    pub max_workflows: usize,
+    /// Extra labels `key=value,...`; they override `hostname`, `platform`, `backend`, `repo`.
+    #[arg(long, env = "WOODPECKER_AGENT_LABELS", value_delimiter = ',')]
+    pub agent_labels: Vec<String>,
+    /// Older name of `WOODPECKER_AGENT_LABELS`.
+    #[arg(long, env = "WOODPECKER_FILTER_LABELS", value_delimiter = ',', hide = true)]
+    pub filter_labels: Vec<String>,
+    /// Where steps run: `local` (`auto-detect` picks it too).
+    #[arg(long, env = "WOODPECKER_BACKEND", default_value = "auto-detect")]
+    pub backend: String,
+    /// Directory of the local backend's workspaces (default: `nuthatch-local` in the temp dir).
+    #[arg(long, env = "WOODPECKER_BACKEND_LOCAL_TEMP_DIR")]
+    pub local_temp_dir: Option<PathBuf>,
+    /// How long calls to an unreachable server are retried (Go duration).
+    #[arg(long, env = "WOODPECKER_RETRY_TIMEOUT", default_value = "2m", value_parser = parse_go_duration)]
+    pub retry_timeout: u64,
+    /// Logging settings.
+    #[command(flatten)]
+    pub log: LogConfig,
+}
+
+/// Settings of the agent `nuthatch server` runs in its own process.
+#[derive(Debug, Clone, Args)]
+pub struct EmbeddedAgentConfig {
+    /// Run a local-backend agent inside the server (over the same gRPC protocol, on loopback).
+    #[arg(long = "embedded-agent", env = "NUTHATCH_EMBEDDED_AGENT", default_value_t = true, action = clap::ArgAction::Set)]
+    pub enabled: bool,
+    /// How many workflows the embedded agent runs at once.
+    #[arg(long = "embedded-agent-capacity", env = "NUTHATCH_EMBEDDED_AGENT_CAPACITY", default_value_t = 2)]
+    pub capacity: usize,
+}
+
+impl AgentConfig {
+    /// The agent settings these flags describe.
+    ///
+    /// # Errors
+    /// When a label is not `key=value`.
+    pub fn settings(&self) -> anyhow::Result<AgentSettings> {
+        Ok(AgentSettings {
+            hostname: self.hostname.clone().filter(|h| !h.is_empty()).unwrap_or_else(machine_hostname),
+            capacity: self.max_workflows.max(1),
+            labels: parse_labels(self.filter_labels.iter().chain(&self.agent_labels))?,
+            version: crate::app::version::version(),
+        })
+    }
+
+    /// The backend to run steps on.
+    ///
+    /// # Errors
+    /// For a backend this build does not have.
+    pub fn backend(&self) -> anyhow::Result<Arc<dyn Backend>> {
+        match self.backend.as_str() {
+            "local" | "auto-detect" | "" => {
+                Ok(Arc::new(LocalBackend::new(workspace_root(&self.local_temp_dir))))
+            }
+            other => bail!("WOODPECKER_BACKEND '{other}' is not available (this build has: local)"),
+        }
+    }
+
+    /// The id file, unless the agent is stateless.
+    fn id_file(&self) -> Option<&Path> {
+        Some(self.agent_config_file.as_path()).filter(|p| !p.as_os_str().is_empty())
+    }
+}
+
+/// `key=value` pairs as a map.
+fn parse_labels<'a>(pairs: impl IntoIterator<Item = &'a String>) -> anyhow::Result<BTreeMap<String, String>> {
+    pairs
+        .into_iter()
+        .filter(|p| !p.trim().is_empty())
+        .map(|pair| match pair.split_once('=') {
+            Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_owned(), v.trim().to_owned())),
+            _ => bail!("agent label '{pair}' is not key=value"),
+        })
+        .collect()
+}
+
+/// The workspace directory of the local backend.
+pub fn workspace_root(configured: &Option<PathBuf>) -> PathBuf {
+    configured.clone().unwrap_or_else(|| std::env::temp_dir().join("nuthatch-local"))
+}
+
+/// The machine's host name, or `localhost` when it cannot be read.
+pub fn machine_hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_owned())
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".to_owned())
+}
+
+/// The agent id kept in `file` (`{"agent_id":N}`), or -1 when there is none.
+pub fn read_agent_id(file: &Path) -> i64 {
+    #[derive(serde::Deserialize)]
+    struct Saved {
+        agent_id: i64,
+    }
+    std::fs::read(file)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<Saved>(&bytes).ok())
+        .map_or(-1, |saved| saved.agent_id)
+}
+
+/// Keeps the agent id in `file`; a failure is only logged (the agent then registers anew next
+/// time).
+pub fn write_agent_id(file: &Path, agent_id: i64) {
+    let write = || -> std::io::Result<()> {
+        if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)?;
+        }
+        std::fs::write(file, format!("{{\"agent_id\":{agent_id}}}\n"))
+    };
+    if let Err(error) = write() {
+        tracing::warn!(file = %file.display(), %error, "cannot keep the agent id");
+    }
+}
+
+/// Everything an agent process needs beyond its link.
+pub struct Launch {
+    /// Where to connect.
+    pub link: LinkSettings,
+    /// Where to keep the agent id (`None`: stateless).
+    pub id_file: Option<PathBuf>,
+    /// What the agent is.
+    pub settings: AgentSettings,
+    /// Where steps run.
+    pub backend: Arc<dyn Backend>,
+}
+
+impl Launch {
+    /// The launch `nuthatch agent` does.
+    ///
+    /// # Errors
+    /// For invalid settings or an unreadable secret file.
+    pub fn from_config(config: &AgentConfig) -> anyhow::Result<Self> {
+        let agent_token =
+            secret_or_file(&config.agent_secret, &config.agent_secret_file, "WOODPECKER_AGENT_SECRET_FILE")?
+                .context("WOODPECKER_AGENT_SECRET (or _FILE) is required")?;
+        let settings = config.settings()?;
+        let id_file = config.id_file().map(Path::to_path_buf);
+        let link = LinkSettings {
+            server: config.server.clone(),
+            agent_token,
+            agent_id: id_file.as_deref().map_or(-1, read_agent_id),
+            hostname: settings.hostname.clone(),
+            retry_budget: Duration::from_secs(config.retry_timeout),
+        };
+        Ok(Self { link, id_file, settings, backend: config.backend()? })
+    }
+
+    /// Connects and runs the agent until `shutdown` completes; a stateless agent then
+    /// unregisters.
+    ///
+    /// # Errors
+    /// When the server cannot be reached or refuses the agent.
+    pub async fn run(self, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+        let shutdown = shutdown.shared();
+        let link = tokio::select! {
+            link = GrpcLink::connect(self.link) => link.context("cannot connect to the server")?,
+            () = shutdown.clone() => return Ok(()),
+        };
+        let link: Arc<dyn AgentLink> = Arc::new(link);
+        let id_file = self.id_file.clone();
+        let keep_id = |id| {
+            if let Some(file) = &id_file {
+                write_agent_id(file, id);
+            }
+        };
+        service::run(link.clone(), self.backend, self.settings, keep_id, shutdown)
+            .await
+            .context("cannot register the agent")?;
+        if self.id_file.is_none()
+            && let Err(error) = link.unregister().await
+        {
+            tracing::warn!(%error, "cannot unregister the agent");
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_are_key_value_pairs() {
+        let pairs = ["a=1".to_owned(), " b = x=y ".to_owned(), String::new()];
+        let labels = parse_labels(&pairs).unwrap();
+        assert_eq!(labels, BTreeMap::from([("a".into(), "1".into()), ("b".into(), "x=y".into())]));
+        assert!(parse_labels(&["novalue".to_owned()]).is_err());
+    }
+
+    #[test]
+    fn the_agent_id_survives_in_its_file() {
+        let dir = std::env::temp_dir().join(format!("nuthatch-agent-id-{}", std::process::id()));
+        let file = dir.join("nested/agent.conf");
+        assert_eq!(read_agent_id(&file), -1);
+        write_agent_id(&file, 42);
+        assert_eq!(read_agent_id(&file), 42);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}

@@ -1,0 +1,93 @@
+//! `nuthatch agent` as a separate process rides out a server restart: the workflow it runs
+//! keeps running, its reports reach the restarted server, and it takes new work afterwards,
+//! without anyone touching it. With the database queue the lease survives the restart; a lease
+//! that ran out while the agent was away would end the workflow "agent lost" (the reaper), so
+//! nothing stays `running`.
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use crate::agent::harness::{Ci, step};
+use crate::server_process::terminate;
+use crate::test_server::temp_dir;
+
+const SECRET: &str = "agent-restart-secret";
+
+const SLOW: &str = "\
+steps:
+  - name: slow
+    image: alpine
+    commands:
+      - echo before
+      - sleep 6
+      - echo after
+";
+
+/// `nuthatch agent` connected to the server; stopped on drop.
+struct AgentProcess {
+    child: Child,
+    dir: std::path::PathBuf,
+}
+
+impl AgentProcess {
+    fn start(ci: &Ci) -> Self {
+        let dir = temp_dir("agent-process");
+        let log = std::fs::File::create(dir.join("agent.log")).unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_nuthatch"))
+            .arg("agent")
+            .env("WOODPECKER_SERVER", format!("127.0.0.1:{}", ci.server.grpc_port))
+            .env("WOODPECKER_AGENT_SECRET", SECRET)
+            .env("WOODPECKER_AGENT_CONFIG_FILE", dir.join("agent.conf"))
+            .env("WOODPECKER_BACKEND_LOCAL_TEMP_DIR", dir.join("workspaces"))
+            .env("WOODPECKER_HOSTNAME", "restart-test")
+            .env("WOODPECKER_LOG_LEVEL", "debug")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        Self { child, dir }
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("agent.log")).unwrap_or_default()
+    }
+}
+
+impl Drop for AgentProcess {
+    fn drop(&mut self) {
+        terminate(&mut self.child, Duration::from_secs(10));
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_agent_reconnects_by_itself_after_a_server_restart() {
+    let mut ci = Ci::start(&[
+        ("NUTHATCH_EMBEDDED_AGENT", "false"),
+        ("NUTHATCH_QUEUE", "database"),
+        ("WOODPECKER_AGENT_SECRET", SECRET),
+    ]);
+    let mut agent = AgentProcess::start(&ci);
+    let repo = ci.repo("survivor").await;
+    ci.push(&repo, &[(".woodpecker.yaml", SLOW)]);
+    ci.pipeline_when(&repo, 1, Duration::from_secs(60), |p| {
+        p["workflows"].as_array().is_some_and(|ws| !ws.is_empty()) && step(p, "slow")["state"] == "running"
+    })
+    .await;
+
+    ci.server.restart_gracefully();
+
+    let pipeline = ci.finished(&repo, 1).await;
+    assert_eq!(pipeline["status"], "success", "{pipeline:#}\n{}", agent.log());
+    let slow = step(&pipeline, "slow");
+    assert_eq!(slow["exit_code"], 0);
+    let lines = ci.log_lines(&repo, 1, slow["id"].as_i64().unwrap()).await;
+    assert!(lines.contains(&"before".to_owned()) && lines.contains(&"after".to_owned()), "{lines:?}");
+
+    ci.push(&repo, &[(".woodpecker.yaml", &SLOW.replace("sleep 6", "true"))]);
+    let second = ci.finished(&repo, 2).await;
+    assert_eq!(second["status"], "success", "new work after the restart\n{}", agent.log());
+    let agents = ci.get("/api/agents").await;
+    assert_eq!(agents.as_array().unwrap().len(), 1, "the agent kept its entry: {agents:#}");
+    assert!(agent.child.try_wait().unwrap().is_none(), "the agent still runs");
+}
