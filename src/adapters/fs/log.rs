@@ -44,8 +44,22 @@ struct StepIndex {
     lines: BTreeMap<i32, Span>,
     /// Bytes of the file read into the index; always at the end of a line.
     indexed: u64,
-    /// The indexed file's inode: another one means the file was deleted and written anew.
+    /// Which file was indexed: another one means it was deleted and written anew.
+    file: FileId,
+}
+
+/// A file's identity: its inode, and its birth time where the filesystem keeps one (an inode
+/// number is reused after a delete).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+struct FileId {
     inode: u64,
+    born: Option<std::time::SystemTime>,
+}
+
+impl FileId {
+    fn of(meta: &std::fs::Metadata) -> Self {
+        Self { inode: meta.ino(), born: meta.created().ok() }
+    }
 }
 
 /// A line's bytes in a file, newline excluded.
@@ -202,13 +216,13 @@ impl Inner {
         let after = file.metadata().map_err(|e| unavailable(&path, "cannot stat", e))?;
         let alone = before.len() == index.indexed
             && after.len() == before.len() + buf.len() as u64
-            && (index.indexed == 0 || before.ino() == index.inode);
+            && (index.indexed == 0 || FileId::of(&before) == index.file);
         if !alone {
             // Another process wrote too: learn where our lines landed from the file itself.
             index.catch_up(&path)?;
             return Ok(());
         }
-        index.inode = after.ino();
+        index.file = FileId::of(&after);
         index.indexed = after.len();
         for (line, span) in written {
             index.lines.insert(line, Span { offset: before.len() + span.offset, ..span });
@@ -260,8 +274,8 @@ impl StepIndex {
             Err(e) => return Err(unavailable(path, "cannot open", e)),
         };
         let meta = file.metadata().map_err(|e| unavailable(path, "cannot stat", e))?;
-        if meta.ino() != self.inode || meta.len() < self.indexed {
-            *self = StepIndex { inode: meta.ino(), ..StepIndex::default() };
+        if FileId::of(&meta) != self.file || meta.len() < self.indexed {
+            *self = StepIndex { file: FileId::of(&meta), ..StepIndex::default() };
         }
         if meta.len() == self.indexed {
             return Ok(false);
