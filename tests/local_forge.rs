@@ -1,9 +1,11 @@
 //! The local forge against real git: accounts, repositories created on disk, pushes through a
 //! clone, the post-receive hook and the notices it posts, read back as pipelines.
 
+#[path = "common/git.rs"]
+mod git;
+
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use nuthatch::adapters::forge::local::LocalForge;
 use nuthatch::adapters::forge::local::hook_client::{PushNotice, notify_post_receive};
@@ -38,19 +40,7 @@ impl Sandbox {
 
     /// Runs git in `cwd` as a configured-nowhere user on a bare machine; returns its stdout.
     fn git(&self, cwd: &Path, args: &[&str]) -> String {
-        let out = Command::new("git")
-            .args(args)
-            .current_dir(cwd)
-            .env("HOME", self.dir.join("home"))
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_AUTHOR_NAME", "Ada Author")
-            .env("GIT_AUTHOR_EMAIL", "ada@example.com")
-            .env("GIT_COMMITTER_NAME", "Ada Author")
-            .env("GIT_COMMITTER_EMAIL", "ada@example.com")
-            .output()
-            .expect("git runs");
-        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8(out.stdout).unwrap().trim_end().to_owned()
+        git::git(cwd, &self.dir.join("home"), args)
     }
 
     /// Clones a repo of the forge into a fresh work tree.
