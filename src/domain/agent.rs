@@ -5,6 +5,21 @@ use std::collections::BTreeMap;
 /// `owner_id`/`org_id` value meaning "the server itself" / "every org".
 pub const SYSTEM: i64 = -1;
 
+/// What an agent tells the server about itself when it registers (`RegisterAgent`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AgentInfo {
+    /// `os/arch`, e.g. `linux/amd64`.
+    pub platform: String,
+    /// Workflows it runs at once (stored only).
+    pub capacity: i32,
+    /// Its backend's name: `docker`, `kubernetes`, `local`, ...
+    pub backend: String,
+    /// Its software version.
+    pub version: String,
+    /// Labels set by its operator (`WOODPECKER_AGENT_LABELS`).
+    pub custom_labels: BTreeMap<String, String>,
+}
+
 /// A registered agent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Agent {

@@ -6,22 +6,8 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 
+pub use crate::domain::agent::AgentInfo;
 use crate::domain::run_report::{LogLine, Outcome, StepReport};
-
-/// What the agent tells the server about itself when it registers.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct AgentInfo {
-    /// `linux/amd64`, ...
-    pub platform: String,
-    /// How many workflows it runs at once.
-    pub capacity: i32,
-    /// Its backend's name (`local`, `docker`).
-    pub backend: String,
-    /// Its version.
-    pub version: String,
-    /// Labels set by its operator.
-    pub custom_labels: BTreeMap<String, String>,
-}
 
 /// A workflow handed to the agent by `next`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -1,8 +1,7 @@
 //! The agent's own record: registering what it is, staying alive, leaving (engine.md §1.3).
 
-use std::collections::BTreeMap;
-
 use crate::app::agent_rpc::{AgentRpc, RpcError};
+pub use crate::domain::agent::AgentInfo;
 use crate::domain::agent::{Agent, SYSTEM};
 use crate::ports::store::StoreError;
 
@@ -11,21 +10,6 @@ pub const ALIVE: &str = "I am alive!";
 
 /// How often `last_work` is written at most, in seconds (it changes on every call otherwise).
 const LAST_WORK_RESOLUTION: i64 = 60;
-
-/// What an agent tells about itself in `RegisterAgent`.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct AgentInfo {
-    /// `os/arch`.
-    pub platform: String,
-    /// Workflows it runs at once (stored only).
-    pub capacity: i32,
-    /// `docker`, `kubernetes`, `local`, ...
-    pub backend: String,
-    /// Its software version.
-    pub version: String,
-    /// Its `WOODPECKER_AGENT_LABELS`.
-    pub custom_labels: BTreeMap<String, String>,
-}
 
 impl AgentRpc {
     /// The calling agent's row; a deleted agent can do nothing any more.
