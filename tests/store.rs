@@ -37,7 +37,7 @@ contract!(
     identity::users_round_trip_and_logins_are_unique_per_forge,
     identity::users_are_listed_by_login_fifty_per_page_at_most,
     identity::orgs_are_unique_per_forge_ignoring_case_and_listed_by_id,
-    identity::perms_are_replaced_and_list_the_users_repos_by_full_name,
+    identity::perms_are_replaced_and_list_the_users_writable_repos_by_full_name,
     repo::repos_round_trip_every_field,
     repo::repos_are_found_by_full_name_ignoring_case_and_through_redirections,
     repo::full_names_are_unique_ignoring_case,

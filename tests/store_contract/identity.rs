@@ -3,8 +3,9 @@
 use nuthatch::adapters::sql::SqlStore;
 use nuthatch::domain::org::Org;
 use nuthatch::domain::perm::Perm;
+use nuthatch::domain::repo::Repo;
 use nuthatch::domain::user::User;
-use nuthatch::ports::store::{OrgStore, Page, PermStore, StoreError, UserStore};
+use nuthatch::ports::store::{OrgStore, Page, PermStore, RepoStore, StoreError, UserStore};
 
 use crate::store_contract::fixtures::{create_repo, create_user};
 
@@ -81,11 +82,14 @@ pub async fn orgs_are_unique_per_forge_ignoring_case_and_listed_by_id(store: &Sq
     assert!(matches!(store.get_org(acme.id).await, Err(StoreError::NotFound(_))));
 }
 
-pub async fn perms_are_replaced_and_list_the_users_repos_by_full_name(store: &SqlStore) {
+pub async fn perms_are_replaced_and_list_the_users_writable_repos_by_full_name(store: &SqlStore) {
     let user = create_user(store, "dev").await;
     let beta = create_repo(store, "team/beta").await;
     let alpha = create_repo(store, "team/alpha").await;
     let hidden = create_repo(store, "team/hidden").await;
+    let readonly = create_repo(store, "team/readonly").await;
+    let archived = create_repo(store, "team/archived").await;
+    store.update_repo(&Repo { active: false, ..archived.clone() }).await.unwrap();
 
     let pull = Perm { user_id: user.id, repo_id: beta.id, pull: true, synced: 1, ..Perm::default() };
     store.set_perm(&pull).await.unwrap();
@@ -98,10 +102,14 @@ pub async fn perms_are_replaced_and_list_the_users_repos_by_full_name(store: &Sq
         .await
         .unwrap();
     store.set_perm(&Perm { user_id: user.id, repo_id: hidden.id, ..Perm::default() }).await.unwrap();
-    let listed = store.list_user_repos(user.id, Page::default()).await.unwrap();
-    let names: Vec<_> = listed.iter().map(|(r, _)| r.full_name.as_str()).collect();
-    assert_eq!(names, ["team/alpha", "team/beta"]);
-    assert_eq!(listed[1].1, admin);
+    store.set_perm(&Perm { user_id: user.id, repo_id: readonly.id, pull: true, ..Perm::default() }).await.unwrap();
+    store.set_perm(&Perm { user_id: user.id, repo_id: archived.id, push: true, ..Perm::default() }).await.unwrap();
+    let names = |listed: &[(Repo, Perm)]| listed.iter().map(|(r, _)| r.full_name.clone()).collect::<Vec<_>>();
+    let active = store.list_writable_repos(user.id, false).await.unwrap();
+    assert_eq!(names(&active), ["team/alpha", "team/beta"]);
+    assert_eq!(active[1].1, admin);
+    let all = store.list_writable_repos(user.id, true).await.unwrap();
+    assert_eq!(names(&all), ["team/alpha", "team/archived", "team/beta"]);
 
     assert!(matches!(store.get_perm(user.id, 999_999).await, Err(StoreError::NotFound(_))));
     let orphan = Perm { user_id: user.id, repo_id: 999_999, pull: true, ..Perm::default() };

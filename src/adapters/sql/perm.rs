@@ -8,7 +8,7 @@ use crate::adapters::sql::schema::{perms, repos};
 use crate::adapters::sql::{SqlStore, retry_on_conflict};
 use crate::domain::perm::Perm;
 use crate::domain::repo::Repo;
-use crate::ports::store::{Page, PermStore, StoreError};
+use crate::ports::store::{PermStore, StoreError};
 
 #[derive(Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = perms, primary_key(user_id, repo_id))]
@@ -83,15 +83,18 @@ impl PermStore for SqlStore {
         .map(Perm::from)
     }
 
-    async fn list_user_repos(&self, user_id: i64, page: Page) -> Result<Vec<(Repo, Perm)>, StoreError> {
+    async fn list_writable_repos(&self, user_id: i64, inactive_too: bool) -> Result<Vec<(Repo, Perm)>, StoreError> {
         let rows = with_conn!(self, read, "repo", |c, _| {
-            perms::table
+            let mut query = perms::table
                 .inner_join(repos::table)
                 .filter(perms::user_id.eq(user_id))
-                .filter(perms::pull.or(perms::push).or(perms::admin))
+                .filter(perms::push.or(perms::admin))
+                .into_boxed();
+            if !inactive_too {
+                query = query.filter(repos::active.eq(true));
+            }
+            query
                 .order((repos::full_name, repos::id))
-                .limit(page.limit())
-                .offset(page.offset())
                 .select((RepoRow::as_select(), PermRow::as_select()))
                 .load::<(RepoRow, PermRow)>(c)
                 .await

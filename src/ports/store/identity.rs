@@ -105,9 +105,11 @@ pub trait PermStore: Send + Sync + 'static {
     /// MUST return [`StoreError::NotFound`] when none was stored.
     async fn get_perm(&self, user_id: i64, repo_id: i64) -> Result<Perm, StoreError>;
 
-    /// One page of the repos the user may at least pull, with the permission, ordered by full name.
+    /// Every repo the user may push to or administer, with the permission, ordered by full name;
+    /// inactive repos only when `inactive_too`. Unpaged, as upstream's `RepoList`: the user's
+    /// repo list and feed need all of them, and paging them costs one sort per page.
     ///
     /// # Errors
     /// Only backend failures.
-    async fn list_user_repos(&self, user_id: i64, page: Page) -> Result<Vec<(Repo, Perm)>, StoreError>;
+    async fn list_writable_repos(&self, user_id: i64, inactive_too: bool) -> Result<Vec<(Repo, Perm)>, StoreError>;
 }

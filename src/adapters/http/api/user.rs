@@ -9,7 +9,6 @@ use poem_openapi::payload::{Json, PlainText};
 
 use crate::adapters::http::AppState;
 use crate::adapters::http::api::ApiTags;
-use crate::adapters::http::api::users::every_page;
 use crate::adapters::http::auth::Caller;
 use crate::adapters::http::dto::feed::{FeedDto, RepoLastPipelineDto};
 use crate::adapters::http::dto::pipeline::PipelineDto;
@@ -36,12 +35,8 @@ impl UserApi {
     /// The stored repos the user may push to or administer (active ones unless `inactive_too`),
     /// by full name.
     async fn writable_repos(&self, user: &User, inactive_too: bool) -> Result<Vec<Repo>, StoreError> {
-        let rows = every_page(|page| self.state.store.list_user_repos(user.id, page)).await?;
-        Ok(rows
-            .into_iter()
-            .filter(|(repo, perm)| (perm.push || perm.admin) && (inactive_too || repo.active))
-            .map(|(repo, _)| repo)
-            .collect())
+        let rows = self.state.store.list_writable_repos(user.id, inactive_too).await?;
+        Ok(rows.into_iter().map(|(repo, _)| repo).collect())
     }
 
     /// The newest pipeline of each of these repos that has one, by repo id.
