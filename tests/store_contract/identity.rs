@@ -111,6 +111,13 @@ pub async fn perms_are_replaced_and_list_the_users_writable_repos_by_full_name(s
     let all = store.list_writable_repos(user.id, true).await.unwrap();
     assert_eq!(names(&all), ["team/alpha", "team/archived", "team/beta"]);
 
+    let (repo, perm) = store.get_repo_with_perm(beta.id, user.id).await.unwrap();
+    assert_eq!((repo.full_name.as_str(), perm), ("team/beta", Some(admin)));
+    let stranger = create_user(store, "stranger").await;
+    let (repo, perm) = store.get_repo_with_perm(alpha.id, stranger.id).await.unwrap();
+    assert_eq!((repo.id, perm), (alpha.id, None));
+    assert!(matches!(store.get_repo_with_perm(999_999, user.id).await, Err(StoreError::NotFound(_))));
+
     assert!(matches!(store.get_perm(user.id, 999_999).await, Err(StoreError::NotFound(_))));
     let orphan = Perm { user_id: user.id, repo_id: 999_999, pull: true, ..Perm::default() };
     assert!(matches!(store.set_perm(&orphan).await, Err(StoreError::NotFound(_))));

@@ -27,19 +27,15 @@ pub async fn repo_with_perm(
     caller: &Caller,
     repo_id: i64,
 ) -> Result<(Repo, Perm), ApiError> {
-    let repo = match state.store.get_repo(repo_id).await {
-        Ok(repo) => repo,
+    let found = match &caller.user {
+        Some(user) => state.store.get_repo_with_perm(repo_id, user.id).await,
+        None => state.store.get_repo(repo_id).await.map(|repo| (repo, None)),
+    };
+    let (repo, stored) = match found {
+        Ok(found) => found,
         Err(StoreError::NotFound(_)) if caller.user.is_none() => return Err(ApiError::unauthorized()),
         Err(StoreError::NotFound(_)) => return Err(ApiError::not_found()),
         Err(e) => return Err(e.into()),
-    };
-    let stored = match &caller.user {
-        Some(user) => match state.store.get_perm(user.id, repo.id).await {
-            Ok(perm) => Some(perm),
-            Err(StoreError::NotFound(_)) => None,
-            Err(e) => return Err(e.into()),
-        },
-        None => None,
     };
     let perm = perm::effective(caller.user.as_ref(), &repo, stored);
     Ok((repo, perm))

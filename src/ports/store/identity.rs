@@ -105,6 +105,13 @@ pub trait PermStore: Send + Sync + 'static {
     /// MUST return [`StoreError::NotFound`] when none was stored.
     async fn get_perm(&self, user_id: i64, repo_id: i64) -> Result<Perm, StoreError>;
 
+    /// A repo with the user's stored permission on it (`None` when none was stored), read
+    /// together because nearly every repo route needs both.
+    ///
+    /// # Errors
+    /// MUST return [`StoreError::NotFound`] when the repo does not exist.
+    async fn get_repo_with_perm(&self, repo_id: i64, user_id: i64) -> Result<(Repo, Option<Perm>), StoreError>;
+
     /// Every repo the user may push to or administer, with the permission, ordered by full name;
     /// inactive repos only when `inactive_too`. Unpaged, as upstream's `RepoList`: the user's
     /// repo list and feed need all of them, and paging them costs one sort per page.
