@@ -105,7 +105,7 @@ impl FakeEngine {
 
     /// The daemon already has this image (`alpine:3.20`).
     pub fn has_image(&self, image: &str) -> &Self {
-        self.state.lock().unwrap().images.insert(image.to_owned());
+        self.state.lock().unwrap().images.insert(with_default_tag(image));
         self
     }
 
@@ -147,6 +147,18 @@ fn unversioned(path: &str) -> String {
         Some((version, rest)) if version.chars().all(|c| c.is_ascii_digit() || c == '.') => format!("/{rest}"),
         _ => path.to_owned(),
     }
+}
+
+/// `alpine` as the daemon resolves it: `alpine:latest`.
+fn with_default_tag(image: &str) -> String {
+    let last_segment = image.rsplit('/').next().unwrap_or(image);
+    if last_segment.contains(':') || image.contains('@') { image.to_owned() } else { format!("{image}:latest") }
+}
+
+/// The image a pull of `fromImage` and `tag` (a tag or a digest) brings.
+fn pulled_reference(from_image: &str, tag: &str) -> String {
+    let separator = if tag.starts_with("sha256:") { '@' } else { ':' };
+    with_default_tag(&format!("{from_image}{separator}{tag}"))
 }
 
 fn json_response(status: StatusCode, value: Value) -> Response {
@@ -223,7 +235,7 @@ async fn answer(state: &Mutex<State>, mut request: Request) -> Response {
             Response::builder().status(StatusCode::OK).finish()
         }
         (&Method::POST, ["images", "create"]) => {
-            let image = format!("{}:{}", query("fromImage"), query("tag"));
+            let image = pulled_reference(&query("fromImage"), &query("tag"));
             let progress = if let Some(message) = state.unpullable.get(&image) {
                 json!({"errorDetail": {"message": message}, "error": message}).to_string()
             } else {
@@ -240,7 +252,7 @@ async fn answer(state: &Mutex<State>, mut request: Request) -> Response {
         }
         (&Method::POST, ["containers", "create"]) => {
             let image = call.body["Image"].as_str().unwrap_or_default().to_owned();
-            if !state.images.contains(&image) {
+            if !state.images.contains(&with_default_tag(&image)) {
                 return not_found(&format!("image: {image}"));
             }
             let name = query("name");
