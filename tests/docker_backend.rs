@@ -83,7 +83,15 @@ fn env_of(body: &Value) -> Vec<String> {
 #[tokio::test]
 async fn a_step_runs_in_a_container_on_the_workflow_volume_and_network() {
     let engine = FakeEngine::on_tcp().await;
-    engine.runs("alpine:3.20", Behaviour { stdout: "+ make test\nok\n".into(), stderr: "warning\n".into(), exit_code: 3, ..Behaviour::default() });
+    engine.runs(
+        "alpine:3.20",
+        Behaviour {
+            stdout: "+ make test\nok\n".into(),
+            stderr: "warning\n".into(),
+            exit_code: 3,
+            ..Behaviour::default()
+        },
+    );
     let backend = backend_on(&engine).await;
     assert_eq!(backend.name(), "docker");
     assert_eq!(backend.platform(), "linux/amd64");
@@ -119,7 +127,10 @@ async fn a_step_runs_in_a_container_on_the_workflow_volume_and_network() {
         ],
         "the image is pulled because the daemon does not have it"
     );
-    assert_eq!(engine.calls_to("POST /volumes/create")[0].body, json!({"Name": "wp_01jx_0_default", "Driver": "local"}));
+    assert_eq!(
+        engine.calls_to("POST /volumes/create")[0].body,
+        json!({"Name": "wp_01jx_0_default", "Driver": "local"})
+    );
     assert_eq!(engine.calls_to("POST /networks/create")[0].body["Driver"], "bridge");
     let pull = &engine.calls_to("POST /images/create")[0];
     assert_eq!((pull.query["fromImage"].as_str(), pull.query["tag"].as_str()), ("alpine", "3.20"));
@@ -135,14 +146,18 @@ async fn a_step_runs_in_a_container_on_the_workflow_volume_and_network() {
     let env = env_of(&body);
     assert!(env.contains(&"CI=woodpecker".to_owned()), "{env:?}");
     let script = env.iter().find_map(|e| e.strip_prefix("CI_SCRIPT=")).expect("CI_SCRIPT");
-    let script = String::from_utf8(base64::engine::general_purpose::STANDARD.decode(script).unwrap()).unwrap();
+    let script =
+        String::from_utf8(base64::engine::general_purpose::STANDARD.decode(script).unwrap()).unwrap();
     assert!(script.contains("cd '/woodpecker/src/repo'\necho '+ make test'\nmake test\n"), "{script}");
 
     let connect = &engine.calls_to("POST /networks/wp_01jx_0_default/connect")[0];
     assert_eq!(connect.body["Container"], "wp_01JBUILD");
     assert_eq!(connect.body["EndpointConfig"]["Aliases"], json!(["build"]));
     let logs = &engine.calls_to("GET /containers/wp_01JBUILD/logs")[0];
-    assert_eq!((logs.query["follow"].as_str(), logs.query["stdout"].as_str(), logs.query["stderr"].as_str()), ("true", "true", "true"));
+    assert_eq!(
+        (logs.query["follow"].as_str(), logs.query["stdout"].as_str(), logs.query["stderr"].as_str()),
+        ("true", "true", "true")
+    );
     let removal = &engine.calls_to("DELETE /containers/wp_01JBUILD")[0];
     assert_eq!((removal.query["force"].as_str(), removal.query["v"].as_str()), ("true", "true"));
     assert!(engine.leftovers().is_empty(), "{:?}", engine.leftovers());
@@ -172,7 +187,10 @@ async fn privileged_steps_with_pull_and_credentials_pull_with_registry_auth() {
         .or_else(|_| base64::engine::general_purpose::URL_SAFE.decode(auth))
         .unwrap();
     let credentials: Value = serde_json::from_slice(&decoded).unwrap();
-    assert_eq!((credentials["username"].as_str(), credentials["password"].as_str()), (Some("robot"), Some("s3cret")));
+    assert_eq!(
+        (credentials["username"].as_str(), credentials["password"].as_str()),
+        (Some("robot"), Some("s3cret"))
+    );
     assert_eq!(created(&engine, "wp_01JPUBLISH")["HostConfig"]["Privileged"], true);
 }
 
@@ -196,7 +214,9 @@ async fn a_refused_pull_with_credentials_fails_the_step_with_the_registrys_words
 #[tokio::test]
 async fn oom_kills_come_back_through_the_port() {
     let engine = FakeEngine::on_tcp().await;
-    engine.has_image("hungry:1").runs("hungry:1", Behaviour { exit_code: 137, oom_killed: true, ..Behaviour::default() });
+    engine
+        .has_image("hungry:1")
+        .runs("hungry:1", Behaviour { exit_code: 137, oom_killed: true, ..Behaviour::default() });
     let backend = backend_on(&engine).await;
     let step = commands_step("eat", "hungry:1");
     backend.setup_workflow(TASK, &workload(vec![vec![step.clone()]])).await.unwrap();
@@ -237,7 +257,9 @@ async fn configured_volumes_and_network_reach_every_container() {
 async fn the_daemon_is_reached_on_a_unix_socket() {
     let dir = temp_dir("docker-socket");
     let engine = FakeEngine::on_unix_socket(&dir.join("docker.sock")).await;
-    engine.has_image("alpine:3.20").runs("alpine:3.20", Behaviour { stdout: "hello\n".into(), ..Behaviour::default() });
+    engine
+        .has_image("alpine:3.20")
+        .runs("alpine:3.20", Behaviour { stdout: "hello\n".into(), ..Behaviour::default() });
     let backend = backend_on(&engine).await;
     let step = commands_step("hello", "alpine:3.20");
     let work = workload(vec![vec![step.clone()]]);
@@ -252,7 +274,8 @@ async fn the_daemon_is_reached_on_a_unix_socket() {
 #[tokio::test]
 async fn an_unreachable_daemon_is_reported_unavailable() {
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let settings = DockerSettings { host: Some(format!("tcp://127.0.0.1:{closed}")), ..DockerSettings::default() };
+    let settings =
+        DockerSettings { host: Some(format!("tcp://127.0.0.1:{closed}")), ..DockerSettings::default() };
     let error = DockerBackend::connect(settings).await.err().expect("no daemon");
     assert!(matches!(error, BackendError::Unavailable { backend: "docker", .. }), "{error:?}");
     assert!(error.to_string().contains(&format!("127.0.0.1:{closed}")), "{error}");
@@ -281,7 +304,11 @@ impl Recorder {
     }
     fn output(&self, uuid: &str) -> Vec<String> {
         let lines = self.lines.lock().unwrap();
-        lines.iter().filter(|l| l.uuid == uuid).map(|l| String::from_utf8_lossy(&l.data).into_owned()).collect()
+        lines
+            .iter()
+            .filter(|l| l.uuid == uuid)
+            .map(|l| String::from_utf8_lossy(&l.data).into_owned())
+            .collect()
     }
 }
 
@@ -289,15 +316,24 @@ impl Recorder {
 async fn the_runner_starts_services_without_waiting_and_removes_everything_at_the_end() {
     let engine = FakeEngine::on_tcp().await;
     engine.has_image("postgres:17").has_image("alpine:3.20");
-    engine.runs("alpine:3.20", Behaviour { stdout: "+ make test\nall passed\n".into(), ..Behaviour::default() });
+    engine.runs(
+        "alpine:3.20",
+        Behaviour { stdout: "+ make test\nall passed\n".into(), ..Behaviour::default() },
+    );
     let backend: Arc<dyn Backend> = Arc::new(backend_on(&engine).await);
-    let service = StepSpec { kind: "service".into(), detach: true, commands: vec![], ..commands_step("database", "postgres:17") };
+    let service = StepSpec {
+        kind: "service".into(),
+        detach: true,
+        commands: vec![],
+        ..commands_step("database", "postgres:17")
+    };
     let step = commands_step("test", "alpine:3.20");
     let work = workload(vec![vec![service], vec![step]]);
     let recorder = Arc::new(Recorder::default());
     let (_cancel, canceled) = tokio::sync::watch::channel(false);
 
-    let outcome = runner::run(backend, TASK, &work, recorder.clone(), canceled, Duration::from_secs(60)).await;
+    let outcome =
+        runner::run(backend, TASK, &work, recorder.clone(), canceled, Duration::from_secs(60)).await;
 
     assert!(outcome.error.is_empty() && !outcome.canceled, "{outcome:?}");
     assert_eq!(recorder.output("01JTEST"), ["+ make test", "all passed"]);
@@ -305,7 +341,11 @@ async fn the_runner_starts_services_without_waiting_and_removes_everything_at_th
     assert!(test.exited && test.exit_code == 0, "{test:?}");
     assert!(engine.calls_to("POST /containers/wp_01JDATABASE/start").len() == 1, "the service started");
     assert!(engine.calls_to("POST /containers/wp_01JDATABASE/wait").is_empty(), "nobody waits for a service");
-    assert_eq!(created(&engine, "wp_01JDATABASE")["Entrypoint"], Value::Null, "the service keeps its image's entrypoint");
+    assert_eq!(
+        created(&engine, "wp_01JDATABASE")["Entrypoint"],
+        Value::Null,
+        "the service keeps its image's entrypoint"
+    );
     assert!(engine.leftovers().is_empty(), "{:?}", engine.leftovers());
 }
 
@@ -325,8 +365,13 @@ async fn backend_auto_detect_picks_docker_only_when_a_daemon_answers() {
     assert_eq!(pick(&engine.host).backend().await.unwrap().name(), "docker");
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     assert_eq!(pick(&format!("tcp://127.0.0.1:{closed}")).backend().await.unwrap().name(), "local");
-    let docker_only =
-        AgentCli::parse_from(["agent", "--backend", "docker", "--backend-docker-host", &format!("tcp://127.0.0.1:{closed}")]);
+    let docker_only = AgentCli::parse_from([
+        "agent",
+        "--backend",
+        "docker",
+        "--backend-docker-host",
+        &format!("tcp://127.0.0.1:{closed}"),
+    ]);
     let error = docker_only.agent.backend().await.err().expect("docker is required").to_string();
     assert!(error.contains("WOODPECKER_BACKEND=docker"), "{error}");
 }
@@ -334,7 +379,8 @@ async fn backend_auto_detect_picks_docker_only_when_a_daemon_answers() {
 /// Runs one step on the machine's own daemon, when there is one.
 #[tokio::test]
 async fn a_real_daemon_runs_a_step() {
-    let settings = DockerSettings { host: Some("unix:///var/run/docker.sock".into()), ..DockerSettings::default() };
+    let settings =
+        DockerSettings { host: Some("unix:///var/run/docker.sock".into()), ..DockerSettings::default() };
     let backend = match DockerBackend::connect(settings).await {
         Ok(backend) => backend,
         Err(error) => {

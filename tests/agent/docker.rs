@@ -26,7 +26,11 @@ async fn a_docker_agent_runs_a_pipeline_in_containers() {
     let agent = AgentProcess::start(
         &ci,
         SECRET,
-        &[("WOODPECKER_BACKEND", "docker"), ("DOCKER_HOST", &engine.host), ("WOODPECKER_HOSTNAME", "docker-test")],
+        &[
+            ("WOODPECKER_BACKEND", "docker"),
+            ("DOCKER_HOST", &engine.host),
+            ("WOODPECKER_HOSTNAME", "docker-test"),
+        ],
     );
     let repo = ci.repo("containers").await;
     ci.push(&repo, &[(".woodpecker.yaml", GREET)]);

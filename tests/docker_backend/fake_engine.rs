@@ -144,7 +144,9 @@ impl FakeEngine {
 /// Strips the `/v1.xx` API version prefix bollard puts before every path.
 fn unversioned(path: &str) -> String {
     match path.strip_prefix("/v").and_then(|rest| rest.split_once('/')) {
-        Some((version, rest)) if version.chars().all(|c| c.is_ascii_digit() || c == '.') => format!("/{rest}"),
+        Some((version, rest)) if version.chars().all(|c| c.is_ascii_digit() || c == '.') => {
+            format!("/{rest}")
+        }
         _ => path.to_owned(),
     }
 }
@@ -152,7 +154,11 @@ fn unversioned(path: &str) -> String {
 /// `alpine` as the daemon resolves it: `alpine:latest`.
 fn with_default_tag(image: &str) -> String {
     let last_segment = image.rsplit('/').next().unwrap_or(image);
-    if last_segment.contains(':') || image.contains('@') { image.to_owned() } else { format!("{image}:latest") }
+    if last_segment.contains(':') || image.contains('@') {
+        image.to_owned()
+    } else {
+        format!("{image}:latest")
+    }
 }
 
 /// The image a pull of `fromImage` and `tag` (a tag or a digest) brings.
@@ -199,7 +205,9 @@ async fn answer(state: &Mutex<State>, mut request: Request) -> Response {
     let segments: Vec<&str> = call.path.trim_start_matches('/').split('/').collect();
     let query = |key: &str| call.query.get(key).cloned().unwrap_or_default();
     match (request.method(), segments.as_slice()) {
-        (&Method::GET | &Method::HEAD, ["_ping"]) => Response::builder().content_type("text/plain").body("OK"),
+        (&Method::GET | &Method::HEAD, ["_ping"]) => {
+            Response::builder().content_type("text/plain").body("OK")
+        }
         (&Method::GET, ["version"]) => json_response(
             StatusCode::OK,
             json!({"Version": "27.3.1", "ApiVersion": "1.47", "MinAPIVersion": "1.24", "Os": "linux", "Arch": "amd64"}),
@@ -220,7 +228,10 @@ async fn answer(state: &Mutex<State>, mut request: Request) -> Response {
         (&Method::POST, ["networks", "create"]) => {
             let name = call.body["Name"].as_str().unwrap_or_default().to_owned();
             if !state.networks.insert(name.clone()) {
-                return json_response(StatusCode::CONFLICT, json!({"message": format!("network {name} already exists")}));
+                return json_response(
+                    StatusCode::CONFLICT,
+                    json!({"message": format!("network {name} already exists")}),
+                );
             }
             json_response(StatusCode::CREATED, json!({"Id": format!("{name}-id"), "Warning": ""}))
         }
@@ -269,7 +280,9 @@ async fn answer(state: &Mutex<State>, mut request: Request) -> Response {
                 (&Method::GET, "logs") => {
                     let mut body = frame(1, behaviour.stdout.as_bytes());
                     body.extend(frame(2, behaviour.stderr.as_bytes()));
-                    Response::builder().content_type("application/vnd.docker.multiplexed-stream").body(Body::from(body))
+                    Response::builder()
+                        .content_type("application/vnd.docker.multiplexed-stream")
+                        .body(Body::from(body))
                 }
                 (&Method::POST, "wait") => {
                     json_response(StatusCode::OK, json!({"StatusCode": behaviour.exit_code, "Error": null}))

@@ -91,7 +91,8 @@ impl DockerConfig {
     /// # Errors
     /// When a volume is not `source:target[:mode]`.
     pub fn settings(&self) -> anyhow::Result<DockerSettings> {
-        let volumes: Vec<String> = self.volumes.iter().map(|v| v.trim()).filter(|v| !v.is_empty()).map(str::to_owned).collect();
+        let volumes: Vec<String> =
+            self.volumes.iter().map(|v| v.trim()).filter(|v| !v.is_empty()).map(str::to_owned).collect();
         if let Some(bad) = volumes.iter().find(|v| !is_bind(v)) {
             bail!("WOODPECKER_BACKEND_DOCKER_VOLUMES entry '{bad}' is not source:target[:mode]");
         }
@@ -142,7 +143,8 @@ impl AgentConfig {
     /// For a backend this build does not have, invalid docker settings, or (with `docker`) a
     /// daemon that does not answer.
     pub async fn backend(&self) -> anyhow::Result<Arc<dyn Backend>> {
-        let local = || -> Arc<dyn Backend> { Arc::new(LocalBackend::new(workspace_root(&self.local_temp_dir))) };
+        let local =
+            || -> Arc<dyn Backend> { Arc::new(LocalBackend::new(workspace_root(&self.local_temp_dir))) };
         match self.backend.as_str() {
             "local" => Ok(local()),
             "docker" => {
@@ -153,7 +155,9 @@ impl AgentConfig {
                 let settings = self.docker.settings()?;
                 match tokio::time::timeout(DETECT_TIMEOUT, DockerBackend::connect(settings)).await {
                     Ok(Ok(docker)) => {
-                        tracing::info!("backend auto-detect: a docker daemon answers; running steps in containers");
+                        tracing::info!(
+                            "backend auto-detect: a docker daemon answers; running steps in containers"
+                        );
                         Ok(Arc::new(docker))
                     }
                     Ok(Err(error)) => {
@@ -161,7 +165,9 @@ impl AgentConfig {
                         Ok(local())
                     }
                     Err(_) => {
-                        tracing::info!("backend auto-detect: the docker daemon does not answer; running steps as local processes");
+                        tracing::info!(
+                            "backend auto-detect: the docker daemon does not answer; running steps as local processes"
+                        );
                         Ok(local())
                     }
                 }

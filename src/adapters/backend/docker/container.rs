@@ -54,7 +54,8 @@ pub fn container_body(step: &StepSpec, placement: Placement<'_>) -> ContainerCre
     if !step.entrypoint.is_empty() {
         entrypoint = Some(step.entrypoint.clone());
     }
-    let env = environment.into_iter().filter(|(k, _)| !k.is_empty()).map(|(k, v)| format!("{k}={v}")).collect();
+    let env =
+        environment.into_iter().filter(|(k, _)| !k.is_empty()).map(|(k, v)| format!("{k}={v}")).collect();
     ContainerCreateBody {
         image: Some(step.image.clone()),
         labels: Some(HashMap::from([
@@ -139,7 +140,10 @@ pub fn attachments(step: &StepSpec, workflow_network: &str, extra_network: Optio
     let mut attachments: Vec<Attachment> = if step.networks.is_empty() {
         vec![Attachment { network: workflow_network.to_owned(), aliases: vec![step.name.clone()] }]
     } else {
-        step.networks.iter().map(|n| Attachment { network: n.name.clone(), aliases: n.aliases.clone() }).collect()
+        step.networks
+            .iter()
+            .map(|n| Attachment { network: n.name.clone(), aliases: n.aliases.clone() })
+            .collect()
     };
     if let Some(extra) = extra_network.filter(|n| !n.is_empty())
         && !attachments.iter().any(|a| a.network == extra)
@@ -205,7 +209,8 @@ mod tests {
         assert_eq!(body.entrypoint.as_deref(), Some(&SCRIPT_ENTRYPOINT.map(str::to_owned)[..]));
         assert_eq!(body.working_dir.as_deref(), Some("/woodpecker"));
         assert_eq!(env_value(&body, "CI").as_deref(), Some("woodpecker"));
-        let script = String::from_utf8(STANDARD.decode(env_value(&body, "CI_SCRIPT").unwrap()).unwrap()).unwrap();
+        let script =
+            String::from_utf8(STANDARD.decode(env_value(&body, "CI_SCRIPT").unwrap()).unwrap()).unwrap();
         assert!(script.contains("mkdir -p '/woodpecker/src/repo'\ncd '/woodpecker/src/repo'\n"), "{script}");
         assert!(script.ends_with("echo '+ echo hi'\necho hi\n"), "{script}");
         assert_eq!(body.labels.unwrap()["wp_step"], "build");
@@ -251,7 +256,10 @@ mod tests {
         };
         let host = container_body(&step, PLACEMENT).host_config.unwrap();
         assert_eq!(host.extra_hosts.unwrap(), ["db:10.0.0.2"]);
-        assert_eq!(host.tmpfs.unwrap(), HashMap::from([("/tmp".into(), "".into()), ("/run".into(), "size=64m".into())]));
+        assert_eq!(
+            host.tmpfs.unwrap(),
+            HashMap::from([("/tmp".into(), "".into()), ("/run".into(), "size=64m".into())])
+        );
         assert_eq!(host.devices.unwrap().len(), 1);
         assert_eq!(host.dns.unwrap(), ["1.1.1.1"]);
         assert_eq!(host.network_mode.as_deref(), Some("host"));

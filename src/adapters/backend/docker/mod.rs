@@ -28,7 +28,8 @@ use bollard::auth::DockerCredentials;
 use bollard::errors::Error as EngineError;
 use bollard::models::{EndpointSettings, NetworkConnectRequest, NetworkCreateRequest, VolumeCreateRequest};
 use bollard::query_parameters::{
-    CreateContainerOptions, CreateImageOptions, RemoveContainerOptions, RemoveVolumeOptions, WaitContainerOptions,
+    CreateContainerOptions, CreateImageOptions, RemoveContainerOptions, RemoveVolumeOptions,
+    WaitContainerOptions,
 };
 use futures_util::StreamExt;
 
@@ -126,7 +127,8 @@ impl DockerBackend {
     /// Pulls an image, following the progress stream to its end.
     async fn pull(&self, image: &str, credentials: Option<DockerCredentials>) -> Result<(), EngineError> {
         let (from_image, tag) = pull_reference(image);
-        let options = CreateImageOptions { from_image: Some(from_image), tag: Some(tag), ..Default::default() };
+        let options =
+            CreateImageOptions { from_image: Some(from_image), tag: Some(tag), ..Default::default() };
         let mut progress = self.docker.create_image(Some(options), None, credentials);
         while let Some(event) = progress.next().await {
             let event = event?;
@@ -136,7 +138,12 @@ impl DockerBackend {
     }
 
     /// Creates the step's container, pulling its image first when asked to or when missing.
-    async fn create(&self, name: &str, step: &StepSpec, placement: Placement<'_>) -> Result<(), BackendError> {
+    async fn create(
+        &self,
+        name: &str,
+        step: &StepSpec,
+        placement: Placement<'_>,
+    ) -> Result<(), BackendError> {
         let auth = credentials(step);
         if step.pull
             && let Err(error) = self.pull(&step.image, auth.clone()).await
@@ -185,8 +192,11 @@ impl Backend for DockerBackend {
 
     async fn setup_workflow(&self, task_id: &str, workload: &Workload) -> Result<(), BackendError> {
         let (network, volume) = workflow_resources(task_id, workload);
-        let volume_request =
-            VolumeCreateRequest { name: Some(volume.clone()), driver: Some("local".into()), ..Default::default() };
+        let volume_request = VolumeCreateRequest {
+            name: Some(volume.clone()),
+            driver: Some("local".into()),
+            ..Default::default()
+        };
         self.docker
             .create_volume(volume_request)
             .await
@@ -204,7 +214,10 @@ impl Backend for DockerBackend {
                 created.map_err(|e| unavailable(format!("cannot create network {network}: {e}")))?;
             }
         }
-        self.workflows.lock().unwrap_or_else(|e| e.into_inner()).insert(task_id.to_owned(), (network, volume));
+        self.workflows
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(task_id.to_owned(), (network, volume));
         Ok(())
     }
 
@@ -246,14 +259,15 @@ impl Backend for DockerBackend {
                 tracing::debug!(container = name, %error, "waiting ended early");
             }
         }
-        let inspected = self
-            .docker
-            .inspect_container(&name, None)
-            .await
-            .map_err(|e| BackendError::Unknown(anyhow::anyhow!("cannot inspect container {name}: {e}")))?;
+        let inspected =
+            self.docker.inspect_container(&name, None).await.map_err(|e| {
+                BackendError::Unknown(anyhow::anyhow!("cannot inspect container {name}: {e}"))
+            })?;
         let state = inspected.state.unwrap_or_default();
         if state.running == Some(true) {
-            return Err(BackendError::Unknown(anyhow::anyhow!("container {name} still runs after waiting for it")));
+            return Err(BackendError::Unknown(anyhow::anyhow!(
+                "container {name} still runs after waiting for it"
+            )));
         }
         let code = i32::try_from(state.exit_code.unwrap_or_default()).unwrap_or(i32::MAX);
         Ok(Exit { code, oom_killed: state.oom_killed.unwrap_or(false) })

@@ -61,9 +61,13 @@ mod tests {
 
     #[test]
     fn workflows_without_names_get_the_task_ones() {
-        let named = Workload { network: "wp_x_default".into(), volume: "wp_x_vol".into(), ..Workload::default() };
+        let named =
+            Workload { network: "wp_x_default".into(), volume: "wp_x_vol".into(), ..Workload::default() };
         assert_eq!(workflow_resources("7", &named), ("wp_x_default".into(), "wp_x_vol".into()));
-        assert_eq!(workflow_resources("7", &Workload::default()), ("wp_7_default".into(), "wp_7_default".into()));
+        assert_eq!(
+            workflow_resources("7", &Workload::default()),
+            ("wp_7_default".into(), "wp_7_default".into())
+        );
     }
 
     #[test]
