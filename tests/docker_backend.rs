@@ -254,6 +254,24 @@ async fn configured_volumes_and_network_reach_every_container() {
 }
 
 #[tokio::test]
+async fn a_container_left_over_from_an_earlier_attempt_is_replaced() {
+    let engine = FakeEngine::on_tcp().await;
+    engine.has_image("alpine:3.20");
+    let backend = backend_on(&engine).await;
+    let step = commands_step("build", "alpine:3.20");
+    backend.setup_workflow(TASK, &workload(vec![vec![step.clone()]])).await.unwrap();
+    read_all(backend.start_step(TASK, &step).await.unwrap()).await;
+    read_all(backend.start_step(TASK, &step).await.unwrap()).await;
+
+    let labels: Vec<String> = engine.calls().iter().map(|c| c.label()).collect();
+    let second_start = labels.iter().rposition(|l| l == "POST /containers/wp_01JBUILD/start").unwrap();
+    assert_eq!(
+        labels[second_start - 4..second_start - 1],
+        ["POST /containers/create", "DELETE /containers/wp_01JBUILD", "POST /containers/create"]
+    );
+}
+
+#[tokio::test]
 async fn the_daemon_is_reached_on_a_unix_socket() {
     let dir = temp_dir("docker-socket");
     let engine = FakeEngine::on_unix_socket(&dir.join("docker.sock")).await;

@@ -267,6 +267,10 @@ async fn answer(state: &Mutex<State>, mut request: Request) -> Response {
                 return not_found(&format!("image: {image}"));
             }
             let name = query("name");
+            if state.containers.contains_key(&name) {
+                let message = format!("Conflict. The container name \"/{name}\" is already in use");
+                return json_response(StatusCode::CONFLICT, json!({ "message": message }));
+            }
             state.containers.insert(name.clone(), image);
             json_response(StatusCode::CREATED, json!({"Id": name, "Warnings": []}))
         }

@@ -46,6 +46,9 @@ pub const DEFAULT_HOST: &str = "unix:///var/run/docker.sock";
 /// are the runner's business, so this is only a guard against a daemon that hangs.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(24 * 3600);
 
+/// How long connecting (ping, version, info) may take.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// How to reach the daemon and what every container gets.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DockerSettings {
@@ -97,13 +100,19 @@ fn credentials(step: &StepSpec) -> Option<DockerCredentials> {
 
 impl DockerBackend {
     /// Connects to the daemon: it must answer a ping, its API version is negotiated, and its
-    /// platform read.
+    /// platform read, all within [`HANDSHAKE_TIMEOUT`].
     ///
     /// # Errors
     /// [`BackendError::Unavailable`] when the daemon cannot be reached or does not answer.
     pub async fn connect(settings: DockerSettings) -> Result<Self, BackendError> {
         let host = settings.host.clone().filter(|h| !h.is_empty()).unwrap_or_else(|| DEFAULT_HOST.to_owned());
-        let docker = Docker::connect_with_host(&host)
+        tokio::time::timeout(HANDSHAKE_TIMEOUT, Self::handshake(settings, &host)).await.unwrap_or_else(|_| {
+            Err(unavailable(format!("{host} did not answer within {HANDSHAKE_TIMEOUT:?}")))
+        })
+    }
+
+    async fn handshake(settings: DockerSettings, host: &str) -> Result<Self, BackendError> {
+        let docker = Docker::connect_with_host(host)
             .map_err(|e| unavailable(format!("cannot connect to {host}: {e}")))?
             .with_timeout(REQUEST_TIMEOUT);
         docker.ping().await.map_err(|e| unavailable(format!("{host} does not answer: {e}")))?;
@@ -156,17 +165,21 @@ impl DockerBackend {
         }
         let options = || CreateContainerOptions { name: Some(name.to_owned()), ..Default::default() };
         let body = container_body(step, placement);
-        match self.docker.create_container(Some(options()), body.clone()).await {
-            Err(error) if status(&error) == Some(404) => {
-                self.pull(&step.image, auth)
-                    .await
-                    .map_err(|e| start_error(step, format!("cannot pull {}: {e}", step.image)))?;
-                self.docker.create_container(Some(options()), body).await
-            }
-            created => created,
+        let mut created = self.docker.create_container(Some(options()), body.clone()).await;
+        if created.as_ref().err().and_then(status) == Some(409) {
+            // Left over from an earlier attempt at this step (an agent that died mid-workflow).
+            self.remove_container(name)
+                .await
+                .map_err(|e| start_error(step, format!("cannot replace container {name}: {e}")))?;
+            created = self.docker.create_container(Some(options()), body.clone()).await;
         }
-        .map(drop)
-        .map_err(|e| start_error(step, format!("cannot create container {name}: {e}")))
+        if created.as_ref().err().and_then(status) == Some(404) {
+            self.pull(&step.image, auth)
+                .await
+                .map_err(|e| start_error(step, format!("cannot pull {}: {e}", step.image)))?;
+            created = self.docker.create_container(Some(options()), body).await;
+        }
+        created.map(drop).map_err(|e| start_error(step, format!("cannot create container {name}: {e}")))
     }
 
     /// Removes a container and its anonymous volumes, killing it if it runs; a missing
