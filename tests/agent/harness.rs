@@ -150,8 +150,8 @@ impl Ci {
     }
 }
 
-/// `nuthatch agent` connected to the server with `secret`; its own directory for id file,
-/// workspaces and log; stopped on drop.
+/// `nuthatch agent` connected to the server with `secret`, on the local backend unless `env`
+/// says otherwise; its own directory for id file, workspaces and log; stopped on drop.
 pub struct AgentProcess {
     /// The process.
     pub child: Child,
@@ -170,6 +170,8 @@ impl AgentProcess {
             .env("WOODPECKER_AGENT_CONFIG_FILE", dir.join("agent.conf"))
             .env("WOODPECKER_BACKEND_LOCAL_TEMP_DIR", dir.join("workspaces"))
             .env("WOODPECKER_LOG_LEVEL", "debug")
+            // Not auto-detect: a machine with a Docker daemon would run the steps there.
+            .env("WOODPECKER_BACKEND", "local")
             .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(log)
