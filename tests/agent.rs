@@ -1,7 +1,11 @@
 //! Black-box tests of the agent: the real `nuthatch` binary as server (with its embedded agent)
-//! and as `nuthatch agent`, SQLite, the local forge fed by `git push`, the local backend;
-//! everything checked through the REST API and the event stream.
+//! and as `nuthatch agent`, SQLite, the local forge fed by `git push`, the local backend (and
+//! the docker backend against a fake Docker Engine API); everything checked through the REST
+//! API and the event stream.
 
+#[path = "docker_backend/fake_engine.rs"]
+#[allow(dead_code)]
+mod fake_engine;
 #[path = "common/git.rs"]
 mod git;
 #[path = "common/process.rs"]
@@ -12,6 +16,7 @@ mod test_server;
 
 mod agent {
     pub mod cancel;
+    pub mod docker;
     pub mod harness;
     pub mod pipelines;
     pub mod restart;

@@ -7,7 +7,7 @@
 //! - [`sql`]: the store and the durable queue on SQLite, PostgreSQL and MySQL/MariaDB.
 //! - [`memory`]: in-process queue, pub/sub and live logs (one server).
 //! - [`redis`]: queue, pub/sub and live logs shared by several servers.
-//! - [`backend`]: where an agent runs steps (local processes).
+//! - [`backend`]: where an agent runs steps (local processes, Docker containers).
 //! - [`fs`]: step logs in files.
 
 pub mod backend;

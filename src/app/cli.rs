@@ -91,7 +91,7 @@ impl Cli {
             }
             Command::Agent(config) => {
                 telemetry::init(&config.log);
-                Launch::from_config(&config)?.run(server::shutdown_signal()).await
+                Launch::from_config(&config).await?.run(server::shutdown_signal()).await
             }
             Command::LocalRepo(args) => local_repo::create(&args).await,
             Command::Migrate(args) => {

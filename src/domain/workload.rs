@@ -68,6 +68,30 @@ pub struct AuthSpec {
     pub password: String,
 }
 
+/// A network a step joins.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[serde(default)]
+pub struct NetworkSpec {
+    /// Network name.
+    #[serde(deserialize_with = "null_as_default")]
+    pub name: String,
+    /// Names the step answers to on it.
+    #[serde(deserialize_with = "null_as_default")]
+    pub aliases: Vec<String>,
+}
+
+/// An extra `/etc/hosts` entry of a step.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[serde(default)]
+pub struct HostAliasSpec {
+    /// Host name.
+    #[serde(deserialize_with = "null_as_default")]
+    pub name: String,
+    /// Its address.
+    #[serde(deserialize_with = "null_as_default")]
+    pub ip: String,
+}
+
 /// One step.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
 #[serde(default)]
@@ -108,6 +132,24 @@ pub struct StepSpec {
     /// Volumes to mount (`name:/path`).
     #[serde(deserialize_with = "null_as_default")]
     pub volumes: Vec<String>,
+    /// Networks to join, the workflow's first with the step name as alias.
+    #[serde(deserialize_with = "null_as_default")]
+    pub networks: Vec<NetworkSpec>,
+    /// Extra `/etc/hosts` entries.
+    #[serde(deserialize_with = "null_as_default")]
+    pub extra_hosts: Vec<HostAliasSpec>,
+    /// In-memory mounts (`/path` or `/path:options`).
+    #[serde(deserialize_with = "null_as_default")]
+    pub tmpfs: Vec<String>,
+    /// Host devices (`/dev/host:/dev/container`).
+    #[serde(deserialize_with = "null_as_default")]
+    pub devices: Vec<String>,
+    /// DNS servers.
+    #[serde(deserialize_with = "null_as_default")]
+    pub dns: Vec<String>,
+    /// DNS search domains.
+    #[serde(deserialize_with = "null_as_default")]
+    pub dns_search: Vec<String>,
     /// Runs when the workflow is already failing.
     pub on_failure: bool,
     /// Runs when the workflow is not failing.
@@ -177,7 +219,8 @@ mod tests {
         let w = Workload::decode(
             br#"{"pipeline":[{"steps":[{"name":"test","uuid":"01J","type":"commands","image":"alpine",
             "commands":["echo hi"],"environment":{"CI":"woodpecker"},"failure":"ignore","on_success":true,
-            "auth_config":{}}]}],"network":"wp_default","volume":"wp_default","secrets":[{"name":"t","value":"v"}]}"#,
+            "auth_config":{},"networks":[{"name":"wp_default","aliases":["test"]},{"name":"ext","aliases":null}],
+            "extra_hosts":[{"name":"db","ip":"10.0.0.2"}]}]}],"network":"wp_default","volume":"wp_default","secrets":[{"name":"t","value":"v"}]}"#,
         )
         .unwrap();
         let step = w.steps().next().unwrap();
@@ -185,5 +228,8 @@ mod tests {
         assert_eq!(step.commands, ["echo hi"]);
         assert_eq!(step.failure_mode(), FailureMode::Ignore);
         assert_eq!(w.secrets[0].value, "v");
+        assert_eq!(step.networks[0], NetworkSpec { name: "wp_default".into(), aliases: vec!["test".into()] });
+        assert!(step.networks[1].aliases.is_empty(), "server networks have null aliases");
+        assert_eq!(step.extra_hosts[0].ip, "10.0.0.2");
     }
 }

@@ -2,14 +2,14 @@
 //! local forge created with `nuthatch local-repo`, pushes, and REST reads.
 
 use std::path::PathBuf;
-use std::process::Command;
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use serde_json::Value;
 
 use crate::git::git;
-use crate::server_process::ServerProcess;
+use crate::server_process::{ServerProcess, terminate};
 use crate::test_server::temp_dir;
 
 /// A server and an API client as its first admin.
@@ -147,6 +147,49 @@ impl Ci {
                 String::from_utf8(data).unwrap()
             })
             .collect()
+    }
+}
+
+/// `nuthatch agent` connected to the server with `secret`, on the local backend unless `env`
+/// says otherwise; its own directory for id file, workspaces and log; stopped on drop.
+pub struct AgentProcess {
+    /// The process.
+    pub child: Child,
+    dir: PathBuf,
+}
+
+impl AgentProcess {
+    /// Starts an agent with these extra settings.
+    pub fn start(ci: &Ci, secret: &str, env: &[(&str, &str)]) -> Self {
+        let dir = temp_dir("agent-process");
+        let log = std::fs::File::create(dir.join("agent.log")).unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_nuthatch"))
+            .arg("agent")
+            .env("WOODPECKER_SERVER", format!("127.0.0.1:{}", ci.server.grpc_port))
+            .env("WOODPECKER_AGENT_SECRET", secret)
+            .env("WOODPECKER_AGENT_CONFIG_FILE", dir.join("agent.conf"))
+            .env("WOODPECKER_BACKEND_LOCAL_TEMP_DIR", dir.join("workspaces"))
+            .env("WOODPECKER_LOG_LEVEL", "debug")
+            // Not auto-detect: a machine with a Docker daemon would run the steps there.
+            .env("WOODPECKER_BACKEND", "local")
+            .envs(env.iter().copied())
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        Self { child, dir }
+    }
+
+    /// What it logged so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("agent.log")).unwrap_or_default()
+    }
+}
+
+impl Drop for AgentProcess {
+    fn drop(&mut self) {
+        terminate(&mut self.child, Duration::from_secs(10));
+        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 

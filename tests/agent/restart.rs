@@ -4,12 +4,9 @@
 //! that ran out while the agent was away would end the workflow "agent lost" (the reaper), so
 //! nothing stays `running`.
 
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use crate::agent::harness::{Ci, step};
-use crate::server_process::terminate;
-use crate::test_server::temp_dir;
+use crate::agent::harness::{AgentProcess, Ci, step};
 
 const SECRET: &str = "agent-restart-secret";
 
@@ -23,43 +20,6 @@ steps:
       - echo after
 ";
 
-/// `nuthatch agent` connected to the server; stopped on drop.
-struct AgentProcess {
-    child: Child,
-    dir: std::path::PathBuf,
-}
-
-impl AgentProcess {
-    fn start(ci: &Ci) -> Self {
-        let dir = temp_dir("agent-process");
-        let log = std::fs::File::create(dir.join("agent.log")).unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_nuthatch"))
-            .arg("agent")
-            .env("WOODPECKER_SERVER", format!("127.0.0.1:{}", ci.server.grpc_port))
-            .env("WOODPECKER_AGENT_SECRET", SECRET)
-            .env("WOODPECKER_AGENT_CONFIG_FILE", dir.join("agent.conf"))
-            .env("WOODPECKER_BACKEND_LOCAL_TEMP_DIR", dir.join("workspaces"))
-            .env("WOODPECKER_HOSTNAME", "restart-test")
-            .env("WOODPECKER_LOG_LEVEL", "debug")
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .unwrap();
-        Self { child, dir }
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.join("agent.log")).unwrap_or_default()
-    }
-}
-
-impl Drop for AgentProcess {
-    fn drop(&mut self) {
-        terminate(&mut self.child, Duration::from_secs(10));
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn the_agent_reconnects_by_itself_after_a_server_restart() {
     let mut ci = Ci::start(&[
@@ -67,7 +27,7 @@ async fn the_agent_reconnects_by_itself_after_a_server_restart() {
         ("NUTHATCH_QUEUE", "database"),
         ("WOODPECKER_AGENT_SECRET", SECRET),
     ]);
-    let mut agent = AgentProcess::start(&ci);
+    let mut agent = AgentProcess::start(&ci, SECRET, &[("WOODPECKER_HOSTNAME", "restart-test")]);
     let repo = ci.repo("survivor").await;
     ci.push(&repo, &[(".woodpecker.yaml", SLOW)]);
     ci.pipeline_when(&repo, 1, Duration::from_secs(60), |p| {

@@ -18,6 +18,8 @@ use async_trait::async_trait;
 use tokio::net::unix::pipe;
 use tokio::process::{Child, Command};
 
+use super::safe_name;
+use super::script::{quote, script};
 use crate::domain::workload::{StepSpec, Workload};
 use crate::ports::backend::{Backend, BackendError, Exit, Output};
 
@@ -36,7 +38,7 @@ impl LocalBackend {
     }
 
     fn workspace(&self, task_id: &str) -> PathBuf {
-        self.root.join(sanitize(task_id))
+        self.root.join(safe_name(task_id))
     }
 
     /// The step's working directory: its `working_dir` with the workspace base replaced by the
@@ -81,15 +83,6 @@ fn shell(script: &str) -> Command {
     command
 }
 
-/// The commands, each echoed before it runs, as upstream's generated scripts do.
-fn script(commands: &[String]) -> String {
-    let mut out = String::new();
-    for command in commands {
-        out.push_str(&format!("echo {}\n{command}\n", quote(&format!("+ {command}"))));
-    }
-    out
-}
-
 /// Clones the pipeline's commit into the working directory with git.
 fn clone_script(step: &StepSpec) -> String {
     let env = |name: &str| step.environment.get(name).map(String::as_str).unwrap_or_default();
@@ -111,16 +104,6 @@ fn plugin_executable(image: &str) -> String {
     let name = image.rsplit('/').next().unwrap_or(image);
     let name = name.split('@').next().unwrap_or(name);
     name.split(':').next().unwrap_or(name).to_owned()
-}
-
-/// Single-quotes a string for `sh`.
-fn quote(text: &str) -> String {
-    format!("'{}'", text.replace('\'', r"'\''"))
-}
-
-/// Keeps task ids usable as directory names.
-fn sanitize(task_id: &str) -> String {
-    task_id.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect()
 }
 
 fn start_error(step: &StepSpec, message: impl std::fmt::Display) -> BackendError {
@@ -247,11 +230,6 @@ mod tests {
         assert_eq!(plugin_executable("docker.io/woodpeckerci/plugin-git:2.10.0"), "plugin-git");
         assert_eq!(plugin_executable("plugin-s3@sha256:abc"), "plugin-s3");
         assert_eq!(plugin_executable("alpine"), "alpine");
-    }
-
-    #[test]
-    fn scripts_echo_each_command_quoted() {
-        assert_eq!(script(&["echo 'hi'".into()]), "echo '+ echo '\\''hi'\\'''\necho 'hi'\n");
     }
 
     #[test]

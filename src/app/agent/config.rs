@@ -11,6 +11,7 @@ use anyhow::{Context as _, bail};
 use clap::Args;
 use futures_util::FutureExt;
 
+use crate::adapters::backend::docker::{DockerBackend, DockerSettings};
 use crate::adapters::backend::local::LocalBackend;
 use crate::adapters::grpc::client::{GrpcLink, LinkSettings};
 use crate::app::agent::service::{self, AgentSettings};
@@ -46,18 +47,68 @@ pub struct AgentConfig {
     /// Older name of `WOODPECKER_AGENT_LABELS`.
     #[arg(long, env = "WOODPECKER_FILTER_LABELS", value_delimiter = ',', hide = true)]
     pub filter_labels: Vec<String>,
-    /// Where steps run: `local` (`auto-detect` picks it too).
+    /// Where steps run: `local`, `docker`, or `auto-detect` (docker when a daemon answers,
+    /// else local).
     #[arg(long, env = "WOODPECKER_BACKEND", default_value = "auto-detect")]
     pub backend: String,
     /// Directory of the local backend's workspaces (default: `nuthatch-local` in the temp dir).
     #[arg(long, env = "WOODPECKER_BACKEND_LOCAL_TEMP_DIR")]
     pub local_temp_dir: Option<PathBuf>,
+    /// Settings of the docker backend.
+    #[command(flatten)]
+    pub docker: DockerConfig,
     /// How long calls to an unreachable server are retried (Go duration).
     #[arg(long, env = "WOODPECKER_RETRY_TIMEOUT", default_value = "2m", value_parser = parse_go_duration)]
     pub retry_timeout: u64,
     /// Logging settings.
     #[command(flatten)]
     pub log: LogConfig,
+}
+
+/// Settings of the docker backend (upstream's names).
+#[derive(Debug, Clone, Args)]
+pub struct DockerConfig {
+    /// The daemon: `unix:///path` or `tcp://host:port` (default: `unix:///var/run/docker.sock`).
+    #[arg(long = "backend-docker-host", env = "WOODPECKER_BACKEND_DOCKER_HOST")]
+    pub host: Option<String>,
+    /// Docker's own name for the daemon, used when `WOODPECKER_BACKEND_DOCKER_HOST` is unset.
+    #[arg(long = "docker-host", env = "DOCKER_HOST", hide = true)]
+    pub docker_host: Option<String>,
+    /// A network every step joins besides the workflow's.
+    #[arg(long = "backend-docker-network", env = "WOODPECKER_BACKEND_DOCKER_NETWORK")]
+    pub network: Option<String>,
+    /// Binds every step container gets, `source:target[:mode],...`.
+    #[arg(long = "backend-docker-volumes", env = "WOODPECKER_BACKEND_DOCKER_VOLUMES", value_delimiter = ',')]
+    pub volumes: Vec<String>,
+    /// Create the workflow networks with IPv6.
+    #[arg(long = "backend-docker-enable-ipv6", env = "WOODPECKER_BACKEND_DOCKER_ENABLE_IPV6", default_value_t = false, action = clap::ArgAction::Set)]
+    pub enable_ipv6: bool,
+}
+
+impl DockerConfig {
+    /// The docker backend's settings.
+    ///
+    /// # Errors
+    /// When a volume is not `source:target[:mode]`.
+    pub fn settings(&self) -> anyhow::Result<DockerSettings> {
+        let volumes: Vec<String> =
+            self.volumes.iter().map(|v| v.trim()).filter(|v| !v.is_empty()).map(str::to_owned).collect();
+        if let Some(bad) = volumes.iter().find(|v| !is_bind(v)) {
+            bail!("WOODPECKER_BACKEND_DOCKER_VOLUMES entry '{bad}' is not source:target[:mode]");
+        }
+        Ok(DockerSettings {
+            host: self.host.clone().or_else(|| self.docker_host.clone()).filter(|h| !h.is_empty()),
+            network: self.network.clone().filter(|n| !n.is_empty()),
+            volumes,
+            enable_ipv6: self.enable_ipv6,
+        })
+    }
+}
+
+/// `source:target` or `source:target:mode`, each part non-empty.
+fn is_bind(volume: &str) -> bool {
+    let parts: Vec<&str> = volume.split(':').collect();
+    (2..=3).contains(&parts.len()) && parts.iter().all(|p| !p.is_empty())
 }
 
 /// Settings of the agent `nuthatch server` runs in its own process.
@@ -85,16 +136,43 @@ impl AgentConfig {
         })
     }
 
-    /// The backend to run steps on.
+    /// The backend to run steps on; `auto-detect` takes docker when a daemon answers within
+    /// [`DETECT_TIMEOUT`], else local.
     ///
     /// # Errors
-    /// For a backend this build does not have.
-    pub fn backend(&self) -> anyhow::Result<Arc<dyn Backend>> {
+    /// For a backend this build does not have, invalid docker settings, or (with `docker`) a
+    /// daemon that does not answer.
+    pub async fn backend(&self) -> anyhow::Result<Arc<dyn Backend>> {
+        let local =
+            || -> Arc<dyn Backend> { Arc::new(LocalBackend::new(workspace_root(&self.local_temp_dir))) };
         match self.backend.as_str() {
-            "local" | "auto-detect" | "" => {
-                Ok(Arc::new(LocalBackend::new(workspace_root(&self.local_temp_dir))))
+            "local" => Ok(local()),
+            "docker" => {
+                let docker = DockerBackend::connect(self.docker.settings()?).await;
+                Ok(Arc::new(docker.context("WOODPECKER_BACKEND=docker")?))
             }
-            other => bail!("WOODPECKER_BACKEND '{other}' is not available (this build has: local)"),
+            "auto-detect" | "" => {
+                let settings = self.docker.settings()?;
+                match tokio::time::timeout(DETECT_TIMEOUT, DockerBackend::connect(settings)).await {
+                    Ok(Ok(docker)) => {
+                        tracing::info!(
+                            "backend auto-detect: a docker daemon answers; running steps in containers"
+                        );
+                        Ok(Arc::new(docker))
+                    }
+                    Ok(Err(error)) => {
+                        tracing::info!(%error, "backend auto-detect: no docker daemon; running steps as local processes");
+                        Ok(local())
+                    }
+                    Err(_) => {
+                        tracing::info!(
+                            "backend auto-detect: the docker daemon does not answer; running steps as local processes"
+                        );
+                        Ok(local())
+                    }
+                }
+            }
+            other => bail!("WOODPECKER_BACKEND '{other}' is not available (this build has: local, docker)"),
         }
     }
 
@@ -103,6 +181,9 @@ impl AgentConfig {
         Some(self.agent_config_file.as_path()).filter(|p| !p.as_os_str().is_empty())
     }
 }
+
+/// How long `auto-detect` waits for a docker daemon.
+pub const DETECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// `key=value` pairs as a map.
 fn parse_labels<'a>(pairs: impl IntoIterator<Item = &'a String>) -> anyhow::Result<BTreeMap<String, String>> {
@@ -173,7 +254,7 @@ impl Launch {
     ///
     /// # Errors
     /// For invalid settings or an unreadable secret file.
-    pub fn from_config(config: &AgentConfig) -> anyhow::Result<Self> {
+    pub async fn from_config(config: &AgentConfig) -> anyhow::Result<Self> {
         let agent_token =
             secret_or_file(&config.agent_secret, &config.agent_secret_file, "WOODPECKER_AGENT_SECRET_FILE")?
                 .context("WOODPECKER_AGENT_SECRET (or _FILE) is required")?;
@@ -186,7 +267,7 @@ impl Launch {
             hostname: settings.hostname.clone(),
             retry_budget: Duration::from_secs(config.retry_timeout),
         };
-        Ok(Self { link, id_file, settings, backend: config.backend()? })
+        Ok(Self { link, id_file, settings, backend: config.backend().await? })
     }
 
     /// Connects and runs the agent until `shutdown` completes; a stateless agent then
@@ -229,6 +310,23 @@ mod tests {
         let labels = parse_labels(&pairs).unwrap();
         assert_eq!(labels, BTreeMap::from([("a".into(), "1".into()), ("b".into(), "x=y".into())]));
         assert!(parse_labels(&["novalue".to_owned()]).is_err());
+    }
+
+    #[test]
+    fn docker_volumes_must_be_binds() {
+        let config = |volumes: &[&str]| DockerConfig {
+            host: None,
+            docker_host: Some("tcp://127.0.0.1:2375".into()),
+            network: Some(String::new()),
+            volumes: volumes.iter().map(|v| v.to_string()).collect(),
+            enable_ipv6: false,
+        };
+        let settings = config(&["/cache:/cache:ro", " "]).settings().unwrap();
+        assert_eq!(settings.volumes, ["/cache:/cache:ro"]);
+        assert_eq!(settings.host.as_deref(), Some("tcp://127.0.0.1:2375"), "DOCKER_HOST is the fallback");
+        assert_eq!(settings.network, None);
+        let error = config(&["/cache"]).settings().unwrap_err().to_string();
+        assert!(error.contains("'/cache' is not source:target"), "{error}");
     }
 
     #[test]

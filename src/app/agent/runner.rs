@@ -91,7 +91,7 @@ enum StepResult {
     Passed,
     Failed,
     Canceled,
-    Detached(StepSpec),
+    Detached(Box<StepSpec>),
 }
 
 async fn run_step(
@@ -129,7 +129,7 @@ async fn run_step(
     };
     let forwarding = tokio::spawn(forward(output, step.uuid.clone(), reporter.clone()));
     if step.detach || step.kind == "service" {
-        return StepResult::Detached(step.clone());
+        return StepResult::Detached(Box::new(step.clone()));
     }
     let wait = backend.wait_step(task_id, step);
     let stopped = async {
