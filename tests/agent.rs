@@ -1,17 +1,22 @@
 //! Black-box tests of the agent: the real `nuthatch` binary as server (with its embedded agent)
 //! and as `nuthatch agent`, SQLite, the local forge fed by `git push`, the local backend;
-//! everything checked through the REST API and the event stream.
+//! config and secret extensions served by the test; everything checked through the REST API
+//! and the event stream.
 
 #[path = "common/git.rs"]
 mod git;
 #[path = "common/process.rs"]
 mod server_process;
+#[path = "common/signatures.rs"]
+mod signatures;
 #[path = "common/server.rs"]
 #[allow(dead_code)]
 mod test_server;
 
 mod agent {
     pub mod cancel;
+    pub mod extension_server;
+    pub mod extensions;
     pub mod harness;
     pub mod pipelines;
     pub mod restart;
