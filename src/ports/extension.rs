@@ -86,7 +86,11 @@ pub trait ExtensionClient: Send + Sync + 'static {
     ///
     /// # Errors
     /// As [`ExtensionClient::configs`], for `{"secrets": [...]}`.
-    async fn secrets(&self, endpoint: &str, request: &ExtensionRequest<'_>) -> Result<Vec<Secret>, ExtensionError>;
+    async fn secrets(
+        &self,
+        endpoint: &str,
+        request: &ExtensionRequest<'_>,
+    ) -> Result<Vec<Secret>, ExtensionError>;
 
     /// The registry credentials the registry extension at `endpoint` provides (204: none).
     ///

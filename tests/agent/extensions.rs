@@ -33,8 +33,10 @@ const LOOPBACK: (&str, &str) = ("WOODPECKER_EXTENSIONS_ALLOWED_HOSTS", "loopback
 
 /// A server whose config extension is `extension`, with a repo whose first push holds [`OWN`].
 async fn config_extension_ci(extension: &FakeExtension, env: &[(&str, &str)]) -> (Ci, TestRepo) {
-    let env: Vec<(&str, &str)> =
-        [("WOODPECKER_CONFIG_SERVICE_ENDPOINT", extension.url.as_str())].into_iter().chain(env.iter().copied()).collect();
+    let env: Vec<(&str, &str)> = [("WOODPECKER_CONFIG_SERVICE_ENDPOINT", extension.url.as_str())]
+        .into_iter()
+        .chain(env.iter().copied())
+        .collect();
     let ci = Ci::start(&env);
     extension.trust(&ci).await;
     let repo = ci.repo("configured").await;
@@ -127,7 +129,8 @@ async fn a_config_extension_answering_500_fails_the_pipeline_after_three_freshly
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_config_extension_that_does_not_answer_in_time_fails_the_pipeline() {
-    let extension = FakeExtension::start(Form::Rfc9421, Answer::status(204).after(Duration::from_secs(5))).await;
+    let extension =
+        FakeExtension::start(Form::Rfc9421, Answer::status(204).after(Duration::from_secs(5))).await;
     let (ci, repo) = config_extension_ci(&extension, &[LOOPBACK, ("NUTHATCH_EXTENSION_TIMEOUT", "1s")]).await;
 
     let pipeline = ci.finished(&repo, 1).await;
@@ -152,7 +155,8 @@ async fn by_default_extensions_on_loopback_are_refused_with_a_clear_error() {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_cavage_form_signs_request_target_and_date_for_woodpecker_2_services() {
     let extension = FakeExtension::start(Form::Cavage, Answer::status(204)).await;
-    let (ci, repo) = config_extension_ci(&extension, &[LOOPBACK, ("NUTHATCH_EXTENSION_SIGNATURE", "cavage")]).await;
+    let (ci, repo) =
+        config_extension_ci(&extension, &[LOOPBACK, ("NUTHATCH_EXTENSION_SIGNATURE", "cavage")]).await;
 
     let pipeline = ci.finished(&repo, 1).await;
     assert_eq!(pipeline["status"], "success", "{pipeline:#}");
@@ -172,18 +176,24 @@ async fn the_extensions_verifier_rejects_a_tampered_body_and_an_old_signature() 
     assert_eq!(verdict, Ok(()));
 
     let mut tampered = genuine.clone();
-    tampered.body = String::from_utf8(genuine.body.clone()).unwrap().replace("configured", "hijacked").into_bytes();
-    assert!(verify_rfc9421(&tampered, RFC9421_LABEL, &key, genuine.at).unwrap_err().contains("content-digest"));
+    tampered.body =
+        String::from_utf8(genuine.body.clone()).unwrap().replace("configured", "hijacked").into_bytes();
+    assert!(
+        verify_rfc9421(&tampered, RFC9421_LABEL, &key, genuine.at).unwrap_err().contains("content-digest")
+    );
 
     // A consistent digest of the new body does not help: the signature covers the digest.
     let digest = ring::digest::digest(&ring::digest::SHA256, &tampered.body);
-    let header = format!("sha-256=:{}:", base64::Engine::encode(&base64::engine::general_purpose::STANDARD, digest));
+    let header =
+        format!("sha-256=:{}:", base64::Engine::encode(&base64::engine::general_purpose::STANDARD, digest));
     for (name, value) in &mut tampered.headers {
         if name == "content-digest" {
             value.clone_from(&header);
         }
     }
-    assert!(verify_rfc9421(&tampered, RFC9421_LABEL, &key, genuine.at).unwrap_err().contains("does not verify"));
+    assert!(
+        verify_rfc9421(&tampered, RFC9421_LABEL, &key, genuine.at).unwrap_err().contains("does not verify")
+    );
 
     let stale = verify_rfc9421(&genuine, RFC9421_LABEL, &key, genuine.at + MAX_AGE + 1);
     assert!(stale.unwrap_err().contains("ago"));
@@ -192,6 +202,7 @@ async fn the_extensions_verifier_rejects_a_tampered_body_and_an_old_signature() 
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_secret_from_the_secret_extension_reaches_the_step_masked_and_beats_a_stored_one() {
+    // `$$` keeps the length expansion from the compiler's own `${...}` substitution.
     const PIPELINE: &str = "\
 steps:
   - name: use
@@ -201,9 +212,10 @@ steps:
         from_secret: my_secret
     commands:
       - echo \"value:$MY_SECRET\"
-      - echo \"length:${#MY_SECRET}\"
+      - echo \"length:$${#MY_SECRET}\"
 ";
-    let secrets = json!({"secrets": [{"name": "my_secret", "value": "ext-s3cr3t-value", "events": ["push"]}]});
+    let secrets =
+        json!({"secrets": [{"name": "my_secret", "value": "ext-s3cr3t-value", "events": ["push"]}]});
     let extension = FakeExtension::start(Form::Rfc9421, Answer::json(200, secrets)).await;
     let ci = Ci::start(&[LOOPBACK, ("WOODPECKER_SECRET_EXTENSION_ENDPOINT", extension.url.as_str())]);
     extension.trust(&ci).await;

@@ -48,7 +48,11 @@ pub struct Received {
 impl Received {
     /// The value of header `name` (lower-case); `Err` when missing.
     pub fn header(&self, name: &str) -> Result<&str, String> {
-        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str()).ok_or(format!("no {name} header"))
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+            .ok_or(format!("no {name} header"))
     }
 
     /// The body as JSON.
@@ -69,7 +73,8 @@ pub fn verify_rfc9421(request: &Received, label: &str, public_key: &[u8], now: i
     // Signature-Input: <label>=(<components>);<params> — its member value is also the
     // `@signature-params` line of the signature base (RFC 9421 §2.3).
     let input = request.header("signature-input")?;
-    let params = input.strip_prefix(&format!("{label}=")).ok_or(format!("no signature labelled {label}: {input}"))?;
+    let params =
+        input.strip_prefix(&format!("{label}=")).ok_or(format!("no signature labelled {label}: {input}"))?;
     let close = params.find(')').ok_or("no component list")?;
     let components: Vec<&str> = params[1..close].split(' ').map(|c| c.trim_matches('"')).collect();
     if components != ["@request-target", "content-digest"] {
@@ -121,7 +126,10 @@ pub fn verify_cavage(request: &Received, key_id: &str, public_key: &[u8], now: i
             .and_then(|v| v.strip_suffix('"'))
             .ok_or(format!("no {name} in {header}"))
     };
-    if field("keyId")? != key_id || field("algorithm")? != "ed25519" || field("headers")? != "(request-target) date" {
+    if field("keyId")? != key_id
+        || field("algorithm")? != "ed25519"
+        || field("headers")? != "(request-target) date"
+    {
         return Err(format!("unexpected signature parameters: {header}"));
     }
     let date = request.header("date")?;

@@ -68,6 +68,8 @@ mod tests {
         let signature = header.rsplit_once("signature=\"").unwrap().1.trim_end_matches('"');
         let public = Ed25519KeyPair::from_seed_unchecked(&seed).unwrap().public_key().as_ref().to_vec();
         let text = format!("(request-target): post /ciconfig?x=1\ndate: {date}");
-        UnparsedPublicKey::new(&ED25519, public).verify(text.as_bytes(), &B64.decode(signature).unwrap()).unwrap();
+        UnparsedPublicKey::new(&ED25519, public)
+            .verify(text.as_bytes(), &B64.decode(signature).unwrap())
+            .unwrap();
     }
 }

@@ -184,7 +184,11 @@ impl ExtensionClient for HttpExtensionClient {
         }
     }
 
-    async fn secrets(&self, endpoint: &str, request: &ExtensionRequest<'_>) -> Result<Vec<Secret>, ExtensionError> {
+    async fn secrets(
+        &self,
+        endpoint: &str,
+        request: &ExtensionRequest<'_>,
+    ) -> Result<Vec<Secret>, ExtensionError> {
         match self.post(endpoint, wire::request_body(request, None)).await? {
             (200, body) => wire::secrets_answer(&body),
             (204, _) => Ok(Vec::new()),

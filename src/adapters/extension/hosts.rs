@@ -116,10 +116,7 @@ fn is_global_unicast(ip: IpAddr) -> bool {
                 || v4.is_broadcast())
         }
         IpAddr::V6(v6) => {
-            !(v6.is_unspecified()
-                || v6.is_loopback()
-                || v6.is_multicast()
-                || v6.is_unicast_link_local())
+            !(v6.is_unspecified() || v6.is_loopback() || v6.is_multicast() || v6.is_unicast_link_local())
         }
     }
 }
@@ -212,7 +209,8 @@ mod tests {
         let rules = HostRules::parse("");
         assert!(rules.allows_ip(ip("93.184.216.34")));
         assert!(rules.allows_ip(ip("2606:4700::1111")));
-        for blocked in ["127.0.0.1", "::1", "10.0.0.1", "192.168.1.1", "172.16.0.1", "169.254.1.1", "fd00::1", "0.0.0.0"]
+        for blocked in
+            ["127.0.0.1", "::1", "10.0.0.1", "192.168.1.1", "172.16.0.1", "169.254.1.1", "fd00::1", "0.0.0.0"]
         {
             assert!(!rules.allows_ip(ip(blocked)), "{blocked}");
         }

@@ -69,7 +69,8 @@ impl RequestSigner for Rfc9421Signer {
         SIGNATURE_HEADERS
             .iter()
             .map(|name| {
-                let value = message.headers().get(*name).ok_or_else(|| signing(format!("no {name} header")))?;
+                let value =
+                    message.headers().get(*name).ok_or_else(|| signing(format!("no {name} header")))?;
                 Ok(((*name).to_owned(), value.to_str().map_err(signing)?.to_owned()))
             })
             .collect()

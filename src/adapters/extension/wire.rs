@@ -14,19 +14,17 @@ use crate::ports::extension::{ExtensionError, ExtensionRequest};
 /// `{"repo", "pipeline", "netrc"}`, plus the current files for a config extension under both
 /// names services read: `configuration` (3.x) and `configs` (2.x).
 pub fn request_body(request: &ExtensionRequest<'_>, files: Option<&[ConfigFile]>) -> Vec<u8> {
-    let netrc = request.netrc.map_or(Value::Null, |n| {
-        json!({"machine": n.machine, "login": n.login, "password": n.password})
-    });
+    let netrc = request
+        .netrc
+        .map_or(Value::Null, |n| json!({"machine": n.machine, "login": n.login, "password": n.password}));
     let mut body = json!({
         "repo": RepoDto::from(request.repo).to_json(),
         "pipeline": PipelineDto::from(request.pipeline).to_json(),
         "netrc": netrc,
     });
     if let Some(files) = files {
-        let files: Vec<Value> = files
-            .iter()
-            .map(|f| json!({"name": f.name, "data": String::from_utf8_lossy(&f.data)}))
-            .collect();
+        let files: Vec<Value> =
+            files.iter().map(|f| json!({"name": f.name, "data": String::from_utf8_lossy(&f.data)})).collect();
         body["configuration"] = Value::Array(files.clone());
         body["configs"] = Value::Array(files);
     }
@@ -146,7 +144,8 @@ mod tests {
     fn answers_parse_into_files_secrets_and_registries() {
         let files = configs_answer(br#"{"configs":[{"name":"x","data":"steps: []"}]}"#).unwrap();
         assert_eq!((files[0].name.as_str(), files[0].data.as_slice()), ("x", b"steps: []".as_slice()));
-        let secrets = secrets_answer(br#"{"secrets":[{"id":1,"name":"token","value":"v","events":["push"]}]}"#);
+        let secrets =
+            secrets_answer(br#"{"secrets":[{"id":1,"name":"token","value":"v","events":["push"]}]}"#);
         assert_eq!(secrets.unwrap()[0].events, ["push"]);
         let registries = registries_answer(br#"{"registries":[{"address":"r.io","username":"u"}]}"#);
         assert_eq!(registries.unwrap()[0].hostname, "r.io");

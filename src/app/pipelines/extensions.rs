@@ -143,7 +143,8 @@ impl Pipelines {
     ) -> Result<Vec<Config>, String> {
         let Some(extensions) = &self.extensions else { return Ok(configs) };
         for endpoint in endpoints {
-            let failed = |e: &dyn std::fmt::Display| format!("could not load config from the config extension: {e}");
+            let failed =
+                |e: &dyn std::fmt::Display| format!("could not load config from the config extension: {e}");
             let netrc = self.extension_netrc(owner, repo, endpoint).await.map_err(|e| failed(&e))?;
             let request = ExtensionRequest { repo, pipeline, netrc: netrc.as_ref() };
             let files = config_files(&configs);
@@ -263,7 +264,11 @@ mod tests {
         async fn secrets(&self, _: &str, _: &ExtensionRequest<'_>) -> Result<Vec<Secret>, ExtensionError> {
             unreachable!("chains are computed without calls")
         }
-        async fn registries(&self, _: &str, _: &ExtensionRequest<'_>) -> Result<Vec<Registry>, ExtensionError> {
+        async fn registries(
+            &self,
+            _: &str,
+            _: &ExtensionRequest<'_>,
+        ) -> Result<Vec<Registry>, ExtensionError> {
             unreachable!("chains are computed without calls")
         }
     }
@@ -280,7 +285,10 @@ mod tests {
     fn a_repo_endpoint_follows_the_global_one_unless_exclusive() {
         let ext = extensions(ExtensionEndpoints { config: endpoint("http://global"), ..Default::default() });
         let repo = Repo { config_extension_endpoint: "http://repo".into(), ..Repo::default() };
-        assert_eq!(ext.config_chain(&repo), (true, vec![endpoint("http://global").unwrap(), endpoint("http://repo").unwrap()]));
+        assert_eq!(
+            ext.config_chain(&repo),
+            (true, vec![endpoint("http://global").unwrap(), endpoint("http://repo").unwrap()])
+        );
         let exclusive = Repo { config_extension_exclusive: true, ..repo };
         assert_eq!(ext.config_chain(&exclusive), (false, vec![endpoint("http://repo").unwrap()]));
         assert_eq!(ext.config_chain(&Repo::default()), (true, vec![endpoint("http://global").unwrap()]));
