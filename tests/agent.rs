@@ -1,7 +1,7 @@
 //! Black-box tests of the agent: the real `nuthatch` binary as server (with its embedded agent)
 //! and as `nuthatch agent`, SQLite, the local forge fed by `git push`, the local backend (and
-//! the docker backend against a fake Docker Engine API); everything checked through the REST
-//! API and the event stream.
+//! the docker backend against a fake Docker Engine API); config and secret extensions served by
+//! the test; everything checked through the REST API and the event stream.
 
 #[path = "docker_backend/fake_engine.rs"]
 #[allow(dead_code)]
@@ -10,6 +10,8 @@ mod fake_engine;
 mod git;
 #[path = "common/process.rs"]
 mod server_process;
+#[path = "common/signatures.rs"]
+mod signatures;
 #[path = "common/server.rs"]
 #[allow(dead_code)]
 mod test_server;
@@ -17,6 +19,8 @@ mod test_server;
 mod agent {
     pub mod cancel;
     pub mod docker;
+    pub mod extension_server;
+    pub mod extensions;
     pub mod harness;
     pub mod pipelines;
     pub mod restart;

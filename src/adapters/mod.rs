@@ -9,8 +9,10 @@
 //! - [`redis`]: queue, pub/sub and live logs shared by several servers.
 //! - [`backend`]: where an agent runs steps (local processes, Docker containers).
 //! - [`fs`]: step logs in files.
+//! - [`extension`]: signed HTTP calls to config, secret and registry extensions.
 
 pub mod backend;
+pub mod extension;
 pub mod forge;
 pub mod fs;
 pub mod grpc;

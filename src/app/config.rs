@@ -177,6 +177,64 @@ pub fn secret_or_file(
     Ok(Some(secret).filter(|s| !s.is_empty()))
 }
 
+/// How extension requests are signed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SignatureForm {
+    /// HTTP Message Signatures (RFC 9421), as Woodpecker 3.x signs.
+    Rfc9421,
+    /// The `Signature:` header of draft-cavage, which Woodpecker 2.x services verify.
+    Cavage,
+}
+
+/// Settings of the config, secret and registry extensions (engine.md §7.2–§7.4).
+#[derive(Debug, Clone, Args)]
+pub struct ExtensionConfig {
+    /// Config extension every repo's pipelines go through (after the forge's files).
+    #[arg(long, env = "WOODPECKER_CONFIG_EXTENSION_ENDPOINT")]
+    pub config_extension_endpoint: Option<String>,
+    /// The config extension's older name.
+    #[arg(long, env = "WOODPECKER_CONFIG_SERVICE_ENDPOINT", hide = true)]
+    pub config_service_endpoint: Option<String>,
+    /// Build only from the config extension's files, never fetching the forge's.
+    #[arg(long, env = "WOODPECKER_CONFIG_EXTENSION_EXCLUSIVE", default_value_t = false, action = clap::ArgAction::Set)]
+    pub config_extension_exclusive: bool,
+    /// Send clone credentials to the config extension.
+    #[arg(long, env = "WOODPECKER_CONFIG_EXTENSION_NETRC", default_value_t = false, action = clap::ArgAction::Set)]
+    pub config_extension_netrc: bool,
+    /// Secret extension every repo's pipelines ask.
+    #[arg(long, env = "WOODPECKER_SECRET_EXTENSION_ENDPOINT")]
+    pub secret_extension_endpoint: Option<String>,
+    /// Send clone credentials to the secret extension.
+    #[arg(long, env = "WOODPECKER_SECRET_EXTENSION_NETRC", default_value_t = false, action = clap::ArgAction::Set)]
+    pub secret_extension_netrc: bool,
+    /// Registry extension every repo's pipelines ask.
+    #[arg(long, env = "WOODPECKER_REGISTRY_EXTENSION_ENDPOINT")]
+    pub registry_extension_endpoint: Option<String>,
+    /// Send clone credentials to the registry extension.
+    #[arg(long, env = "WOODPECKER_REGISTRY_EXTENSION_NETRC", default_value_t = false, action = clap::ArgAction::Set)]
+    pub registry_extension_netrc: bool,
+    /// Hosts extension requests may go to: `external`, `private`, `loopback`, `*`, CIDRs and
+    /// host name globs, comma-separated.
+    #[arg(long, env = "WOODPECKER_EXTENSIONS_ALLOWED_HOSTS", default_value = "external")]
+    pub extensions_allowed_hosts: String,
+    /// `rfc9421` (Woodpecker 3.x) or `cavage` (Woodpecker 2.x services).
+    #[arg(long, env = "NUTHATCH_EXTENSION_SIGNATURE", value_enum, default_value = "rfc9421")]
+    pub extension_signature: SignatureForm,
+    /// Limit of one extension request (Go duration); three tries are made.
+    #[arg(long, env = "NUTHATCH_EXTENSION_TIMEOUT", default_value = "10s", value_parser = parse_go_duration)]
+    pub extension_timeout: u64,
+}
+
+impl ExtensionConfig {
+    /// The global config extension, under either of its names.
+    pub fn config_endpoint(&self) -> Option<&str> {
+        self.config_extension_endpoint
+            .as_deref()
+            .or(self.config_service_endpoint.as_deref())
+            .filter(|e| !e.trim().is_empty())
+    }
+}
+
 /// Settings of `nuthatch server`.
 #[derive(Debug, Clone, Args)]
 pub struct ServerConfig {
@@ -221,6 +279,9 @@ pub struct ServerConfig {
     /// Agent gRPC server settings.
     #[command(flatten)]
     pub grpc: GrpcConfig,
+    /// Config, secret and registry extensions.
+    #[command(flatten)]
+    pub extensions: ExtensionConfig,
     /// The agent the server runs in-process.
     #[command(flatten)]
     pub embedded_agent: crate::app::agent::config::EmbeddedAgentConfig,

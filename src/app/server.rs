@@ -12,6 +12,10 @@ use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
 use std::sync::Arc;
 
 use crate::adapters::backend::local::LocalBackend;
+use crate::adapters::extension::cavage::CavageSigner;
+use crate::adapters::extension::client::{ClientSettings, HttpExtensionClient};
+use crate::adapters::extension::hosts::HostRules;
+use crate::adapters::extension::rfc9421::Rfc9421Signer;
 use crate::adapters::forge::local::LocalForge;
 use crate::adapters::grpc;
 use crate::adapters::grpc::client::LinkSettings;
@@ -21,14 +25,14 @@ use crate::app::agent::service::AgentSettings;
 use crate::app::agent_rpc::AgentRpc;
 use crate::app::agent_rpc::reaper::REAP_EVERY;
 use crate::app::bootstrap::{self, AdminCredentials};
-use crate::app::config::{ServerConfig, parse_listen_addr};
+use crate::app::config::{ExtensionConfig, ServerConfig, SignatureForm, parse_listen_addr};
 use crate::app::cron_scheduler;
 use crate::app::engine::Engine;
 use crate::app::hook::Hooks;
 use crate::app::identity::random_secret;
 use crate::app::identity::{Identity, IdentitySettings};
 use crate::app::log_retention;
-use crate::app::pipelines::{PipelineSettings, Pipelines};
+use crate::app::pipelines::{Endpoint, ExtensionEndpoints, Extensions, PipelineSettings, Pipelines};
 use crate::app::profiling;
 use crate::app::repos::{RepoDefaults, Repos};
 use crate::app::signing_key::SigningKey;
@@ -36,6 +40,7 @@ use crate::app::store;
 use crate::app::telemetry::{LogLevel, Telemetry};
 use crate::domain::log::LogRetention;
 use crate::ports::clock::{Clock, SystemClock};
+use crate::ports::extension::RequestSigner;
 use crate::ports::store::Store;
 
 /// A server that is ready to serve: store open and migrated, port bound.
@@ -86,14 +91,16 @@ impl Application {
             config.hook_host().to_owned(),
             defaults,
         );
+        let signing_key = Arc::new(SigningKey::load_or_create(store.as_ref()).await?);
+        let extensions = extensions(&config.extensions, &signing_key)?;
         let pipelines =
-            Pipelines::new(engine.clone(), forge.clone(), PipelineSettings::new(config.host.clone()));
+            Pipelines::new(engine.clone(), forge.clone(), PipelineSettings::new(config.host.clone()))
+                .with_extensions(extensions);
         let hooks = Hooks::new(pipelines.clone(), forge.clone(), forge_id);
         let telemetry = Telemetry {
             log_level: LogLevel::new(&config.log.log_level),
             prometheus_auth_token: config.prometheus_auth_token.clone().filter(|t| !t.is_empty()),
         };
-        let signing_key = Arc::new(SigningKey::load_or_create(store.as_ref()).await?);
         if telemetry.log_level.verbose() {
             profiling::start_heap_sampling().await;
         }
@@ -201,6 +208,33 @@ impl Application {
         http.context("http server failed")?;
         agents.context("agent grpc server failed")
     }
+}
+
+/// The extensions pipelines consult, signing with the cluster's key in the configured form.
+fn extensions(config: &ExtensionConfig, key: &SigningKey) -> anyhow::Result<Extensions> {
+    let signer: Arc<dyn RequestSigner> = match config.extension_signature {
+        SignatureForm::Rfc9421 => Arc::new(Rfc9421Signer::new(key.seed())?),
+        SignatureForm::Cavage => Arc::new(CavageSigner::new(key.seed())?),
+    };
+    let settings = ClientSettings {
+        allowed_hosts: HostRules::parse(&config.extensions_allowed_hosts),
+        timeout: Duration::from_secs(config.extension_timeout),
+        version: crate::app::version::version(),
+    };
+    let client = HttpExtensionClient::new(signer, settings).context("cannot set up the extension client")?;
+    let endpoints = ExtensionEndpoints {
+        config: config.config_endpoint().and_then(|url| Endpoint::new(url, config.config_extension_netrc)),
+        config_exclusive: config.config_extension_exclusive,
+        secret: config
+            .secret_extension_endpoint
+            .as_deref()
+            .and_then(|url| Endpoint::new(url, config.secret_extension_netrc)),
+        registry: config
+            .registry_extension_endpoint
+            .as_deref()
+            .and_then(|url| Endpoint::new(url, config.registry_extension_netrc)),
+    };
+    Ok(Extensions::new(Arc::new(client), endpoints))
 }
 
 /// The secret the embedded agent authenticates with, when it runs: the configured system agent

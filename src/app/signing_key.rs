@@ -103,6 +103,11 @@ impl SigningKey {
         format!("-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n", B64.encode(der))
     }
 
+    /// The 32-byte Ed25519 seed, for signers that build their own key from it.
+    pub fn seed(&self) -> &[u8; KEY_LEN] {
+        &self.seed
+    }
+
     /// The key pair, for signing.
     pub fn key_pair(&self) -> &Ed25519KeyPair {
         &self.pair

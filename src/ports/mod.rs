@@ -10,10 +10,12 @@
 //! - [`logs`]: stored step logs (database or files).
 //! - [`backend`]: what runs steps on an agent (local processes, Docker).
 //! - [`agent_link`]: the server as an agent sees it (the agent protocol's client side).
+//! - [`extension`]: signed HTTP calls to config, secret and registry extensions.
 
 pub mod agent_link;
 pub mod backend;
 pub mod clock;
+pub mod extension;
 pub mod forge;
 pub mod livelog;
 pub mod logs;

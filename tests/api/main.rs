@@ -10,6 +10,8 @@ mod git;
 mod hook;
 #[path = "../common/process.rs"]
 mod server_process;
+#[path = "../common/signatures.rs"]
+mod signatures;
 
 mod admin;
 mod agents;

@@ -1,29 +1,12 @@
 //! `GET /api/signature/public-key`: the cluster's Ed25519 public key, open to anyone, kept in
 //! the store so every server (and every restart) serves the same one.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD as B64;
 use futures_util::future::join_all;
 use nuthatch::app::server::Application;
 use nuthatch::app::signing_key::SigningKey;
 
 use crate::helpers::{spawn_app, temp_dir, test_config};
-
-/// DER prefix of an Ed25519 SubjectPublicKeyInfo (RFC 8410).
-const SPKI_ED25519_PREFIX: [u8; 12] =
-    [0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00];
-
-/// The 32 key bytes of a PEM `PUBLIC KEY` block; panics unless it is an Ed25519 SPKI.
-fn ed25519_key_of(pem: &str) -> Vec<u8> {
-    let mut lines = pem.lines();
-    assert_eq!(lines.next(), Some("-----BEGIN PUBLIC KEY-----"), "{pem}");
-    let body: String = lines.by_ref().take_while(|l| !l.starts_with("-----END")).collect();
-    assert!(pem.ends_with("-----END PUBLIC KEY-----\n"), "{pem}");
-    let der = B64.decode(body).unwrap();
-    assert_eq!(der.len(), 44);
-    assert_eq!(der[..12], SPKI_ED25519_PREFIX);
-    der[12..].to_vec()
-}
+use crate::signatures::ed25519_key_of;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn anyone_gets_the_public_key_as_pem_text() {

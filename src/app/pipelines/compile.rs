@@ -102,8 +102,10 @@ impl Pipelines {
     ) -> Result<Compiled, LifecycleError> {
         let metadata = self.metadata(repo, pipeline).await?;
         let mut opts = self.settings.build.clone();
-        opts.secrets = self.secrets(repo).await?;
-        opts.registries = self.registries(repo).await?;
+        let stored_secrets = self.secrets(repo).await?;
+        opts.secrets = self.with_extension_secrets(owner, repo, pipeline, stored_secrets).await;
+        let stored_registries = self.registries(repo).await?;
+        opts.registries = self.with_extension_registries(owner, repo, pipeline, stored_registries).await;
         opts.netrc = self.netrc(owner, repo).await?;
         opts.global_env.extend(env.iter().map(|(k, v)| (k.clone(), v.clone())));
         opts.pipeline_variables = pipeline.variables.clone();

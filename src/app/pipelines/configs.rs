@@ -115,7 +115,7 @@ fn is_yaml(file: &ForgeFile) -> bool {
 }
 
 /// A config file of `repo`, identified by the sha256 of its content.
-fn config(repo: &Repo, name: &str, data: Vec<u8>) -> Config {
+pub(super) fn config(repo: &Repo, name: &str, data: Vec<u8>) -> Config {
     let hash = digest::digest(&digest::SHA256, &data).as_ref().iter().map(|b| format!("{b:02x}")).collect();
     Config { id: 0, repo_id: repo.id, hash, name: name.to_owned(), data }
 }

@@ -1,9 +1,8 @@
 //! Creating a pipeline from a draft (upstream's `pipeline.Create`, engine.md §5.1): skip-ci,
-//! approval gating, config files from the forge, compile, workflows and steps, then start.
+//! approval gating, config files from the forge and the config extensions, compile, workflows and steps, then start.
 
 use std::collections::BTreeMap;
 
-use crate::app::pipelines::configs::Fetched;
 use crate::app::pipelines::{LifecycleError, Pipelines, generic_error};
 use crate::app::version;
 use crate::domain::config::Config;
@@ -52,14 +51,14 @@ impl Pipelines {
             ..draft
         };
         let pipeline = self.engine.store.create_pipeline(&draft).await?;
-        let configs = match self.fetch_configs(&owner, repo, &pipeline.commit).await {
-            Ok(Fetched::Files(configs)) => configs,
-            Ok(Fetched::NotFound) => {
+        let configs = match self.pipeline_configs(&owner, repo, &pipeline).await {
+            Ok(configs) if configs.is_empty() => {
                 self.engine.store.delete_pipeline(pipeline.id).await?;
                 return Ok(Created::Filtered);
             }
-            Err(e) => {
-                let errors = vec![generic_error(format!("could not load config: {e}"))];
+            Ok(configs) => configs,
+            Err(message) => {
+                let errors = vec![generic_error(message)];
                 let failed = self.fail(repo, Pipeline { errors, ..pipeline }).await?;
                 return Ok(Created::Pipeline(Box::new(failed)));
             }

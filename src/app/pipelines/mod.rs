@@ -4,6 +4,7 @@
 //! # Layout
 //! - [`settings`]: what the server passes to every build (clone image, global env, ...).
 //! - `configs`: fetching the config files from the forge and storing them with the pipeline.
+//! - [`extensions`]: config, secret and registry extensions consulted while building.
 //! - `inputs`, `compile`: metadata, secrets and registries in, workflows and steps out.
 //! - `create`, `start`, `tasks`: a new pipeline from a draft, through to the queue.
 //! - `triggers`: drafts of manual and cron pipelines; `restart`: a copy of an old one.
@@ -15,6 +16,7 @@ mod compile;
 mod configs;
 mod create;
 mod delete;
+pub mod extensions;
 mod inputs;
 mod restart;
 mod review;
@@ -40,6 +42,7 @@ use crate::ports::store::{Page, StoreError, WorkflowTree};
 
 pub use cancel::cancel_pipeline;
 pub use create::Created;
+pub use extensions::{Endpoint, ExtensionEndpoints, Extensions};
 pub use restart::RestartOptions;
 pub use settings::PipelineSettings;
 pub use settle::settle;
@@ -84,12 +87,18 @@ pub struct Pipelines {
     engine: Engine,
     forge: Arc<dyn Forge>,
     settings: Arc<PipelineSettings>,
+    extensions: Option<Extensions>,
 }
 
 impl Pipelines {
     /// The use cases over these ports.
     pub fn new(engine: Engine, forge: Arc<dyn Forge>, settings: PipelineSettings) -> Self {
-        Self { engine, forge, settings: Arc::new(settings) }
+        Self { engine, forge, settings: Arc::new(settings), extensions: None }
+    }
+
+    /// The same use cases, consulting these config, secret and registry extensions.
+    pub fn with_extensions(self, extensions: Extensions) -> Self {
+        Self { extensions: Some(extensions), ..self }
     }
 
     /// The engine the use cases run on.

@@ -1,5 +1,5 @@
 //! Restarting a pipeline (engine.md §5.5, api.md §4.3): a copy with the next number, built from
-//! the stored configs, optionally turned into a deployment.
+//! the stored configs (through the config extensions again), optionally turned into a deployment.
 
 use std::collections::BTreeMap;
 
@@ -81,6 +81,13 @@ impl Pipelines {
             pipeline.errors.push(generic_error("pipeline definition not found"));
             return Ok(Created::Pipeline(Box::new(self.fail(repo, pipeline).await?)));
         }
+        let configs = match self.restart_configs(&owner, repo, &pipeline, configs).await {
+            Ok(configs) => configs,
+            Err(message) => {
+                pipeline.errors.push(generic_error(message));
+                return Ok(Created::Pipeline(Box::new(self.fail(repo, pipeline).await?)));
+            }
+        };
         let configs = self.link_configs(pipeline.id, &configs).await?;
         self.build_or_drop(&owner, repo, pipeline, &configs, &options.env).await
     }

@@ -1,0 +1,210 @@
+//! The extension HTTP client (upstream's `server/services/utils/http.go`): a signed JSON POST,
+//! tried up to three times with exponential backoff on timeouts, failed connections and 5xx
+//! answers, signed afresh for every try; each try times out on its own (10 s by default). The
+//! allow-list is applied to IP literals here and to resolved addresses by the resolver; redirects
+//! are not followed, since a redirect could lead around the allow-list. Plain HTTP only for now.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use url::Url;
+
+use crate::adapters::extension::hosts::{BlockedHost, GuardedResolver, HostRules};
+use crate::adapters::extension::wire;
+use crate::domain::yaml::ConfigFile;
+use crate::domain::yaml::options::{Registry, Secret};
+use crate::ports::extension::{
+    ConfigAnswer, ExtensionClient, ExtensionError, ExtensionRequest, RequestSigner, SignableRequest,
+};
+
+/// Tries per request, the first included.
+const TRIES: u32 = 3;
+/// Wait before the second try; doubled for each further one.
+const FIRST_BACKOFF: Duration = Duration::from_millis(500);
+/// Most of an error answer's body quoted in the error.
+const QUOTED_BODY: usize = 200;
+
+/// How the client behaves.
+#[derive(Debug, Clone)]
+pub struct ClientSettings {
+    /// Where requests may go.
+    pub allowed_hosts: HostRules,
+    /// Limit of one try.
+    pub timeout: Duration,
+    /// The version in `User-Agent: Woodpecker/<version> (server-extensions)`.
+    pub version: String,
+}
+
+/// Signed JSON requests to extensions over HTTP.
+pub struct HttpExtensionClient {
+    http: reqwest::Client,
+    signer: Arc<dyn RequestSigner>,
+    rules: Arc<HostRules>,
+    timeout: Duration,
+}
+
+impl HttpExtensionClient {
+    /// A client signing with `signer`.
+    ///
+    /// # Errors
+    /// When the HTTP client cannot be set up.
+    pub fn new(signer: Arc<dyn RequestSigner>, settings: ClientSettings) -> anyhow::Result<Self> {
+        let rules = Arc::new(settings.allowed_hosts);
+        let http = reqwest::Client::builder()
+            .timeout(settings.timeout)
+            .user_agent(format!("Woodpecker/{} (server-extensions)", settings.version))
+            .redirect(reqwest::redirect::Policy::none())
+            .dns_resolver(Arc::new(GuardedResolver::new(rules.clone())))
+            .build()?;
+        Ok(Self { http, signer, rules, timeout: settings.timeout })
+    }
+
+    /// POSTs `body` to `endpoint`: the final status and body, after retries.
+    async fn post(&self, endpoint: &str, body: Vec<u8>) -> Result<(u16, Bytes), ExtensionError> {
+        let url = self.checked_url(endpoint)?;
+        let target = match url.query() {
+            Some(query) => format!("{}?{query}", url.path()),
+            None => url.path().to_owned(),
+        };
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let last = attempt == TRIES;
+            match self.try_once(&url, &target, &body).await {
+                Ok((status, _)) if is_retryable_status(status) && !last => {
+                    tracing::debug!(endpoint, status, attempt, "extension answered a server error, retrying");
+                }
+                Ok(answer) => return Ok(answer),
+                Err(e) if is_transient(&e) && !last => {
+                    tracing::debug!(endpoint, error = %e, attempt, "extension request failed, retrying");
+                }
+                Err(e) => return Err(e),
+            }
+            tokio::time::sleep(FIRST_BACKOFF * 2u32.pow(attempt - 1)).await;
+        }
+    }
+
+    /// One signed try.
+    async fn try_once(&self, url: &Url, target: &str, body: &[u8]) -> Result<(u16, Bytes), ExtensionError> {
+        let signable = SignableRequest { method: "POST", target, body };
+        let mut request = self
+            .http
+            .post(url.clone())
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body.to_vec());
+        for (name, value) in self.signer.sign(&signable).await? {
+            request = request.header(name, value);
+        }
+        let response = request.send().await.map_err(|e| self.classify(e))?;
+        let status = response.status().as_u16();
+        let body = response.bytes().await.map_err(|e| self.classify(e))?;
+        Ok((status, body))
+    }
+
+    /// The endpoint as a URL, refused when it is not HTTP(S) or names a disallowed address.
+    fn checked_url(&self, endpoint: &str) -> Result<Url, ExtensionError> {
+        let invalid = |reason: &str| ExtensionError::InvalidEndpoint {
+            endpoint: endpoint.to_owned(),
+            reason: reason.to_owned(),
+        };
+        let url = Url::parse(endpoint).map_err(|e| invalid(&e.to_string()))?;
+        match url.scheme() {
+            "http" => {}
+            "https" => return Err(invalid("https endpoints are not supported yet; use http")),
+            _ => return Err(invalid("not an http URL")),
+        }
+        let host = url.host_str().ok_or_else(|| invalid("no host"))?;
+        let literal = host.trim_start_matches('[').trim_end_matches(']');
+        if literal.parse::<std::net::IpAddr>().is_ok() && !self.rules.allows_host(host) {
+            return Err(ExtensionError::Blocked(host.to_owned()));
+        }
+        Ok(url)
+    }
+
+    /// The port's error for a failed request.
+    fn classify(&self, error: reqwest::Error) -> ExtensionError {
+        let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&error);
+        while let Some(e) = source {
+            if let Some(blocked) = e.downcast_ref::<BlockedHost>() {
+                return ExtensionError::Blocked(blocked.0.clone());
+            }
+            source = e.source();
+        }
+        if error.is_timeout() {
+            ExtensionError::Timeout(self.timeout.as_secs())
+        } else {
+            ExtensionError::Unreachable(error_chain(&error))
+        }
+    }
+}
+
+/// The error and its causes, `: `-separated (reqwest's own message alone says little).
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(e) = source {
+        text.push_str(": ");
+        text.push_str(&e.to_string());
+        source = e.source();
+    }
+    text
+}
+
+/// Server errors upstream retries (500–510).
+fn is_retryable_status(status: u16) -> bool {
+    (500..511).contains(&status)
+}
+
+/// Failures worth another try.
+fn is_transient(error: &ExtensionError) -> bool {
+    matches!(error, ExtensionError::Timeout(_) | ExtensionError::Unreachable(_))
+}
+
+/// The error for an answer that is neither 200 nor 204.
+fn unexpected(status: u16, body: &[u8]) -> ExtensionError {
+    let text = String::from_utf8_lossy(body);
+    let body: String = text.trim().chars().take(QUOTED_BODY).collect();
+    ExtensionError::Status { status, body }
+}
+
+#[async_trait]
+impl ExtensionClient for HttpExtensionClient {
+    async fn configs(
+        &self,
+        endpoint: &str,
+        request: &ExtensionRequest<'_>,
+        files: &[ConfigFile],
+    ) -> Result<ConfigAnswer, ExtensionError> {
+        match self.post(endpoint, wire::request_body(request, Some(files))).await? {
+            (200, body) => Ok(ConfigAnswer::Replace(wire::configs_answer(&body)?)),
+            (204, _) => Ok(ConfigAnswer::Keep),
+            (status, body) => Err(unexpected(status, &body)),
+        }
+    }
+
+    async fn secrets(
+        &self,
+        endpoint: &str,
+        request: &ExtensionRequest<'_>,
+    ) -> Result<Vec<Secret>, ExtensionError> {
+        match self.post(endpoint, wire::request_body(request, None)).await? {
+            (200, body) => wire::secrets_answer(&body),
+            (204, _) => Ok(Vec::new()),
+            (status, body) => Err(unexpected(status, &body)),
+        }
+    }
+
+    async fn registries(
+        &self,
+        endpoint: &str,
+        request: &ExtensionRequest<'_>,
+    ) -> Result<Vec<Registry>, ExtensionError> {
+        match self.post(endpoint, wire::request_body(request, None)).await? {
+            (200, body) => wire::registries_answer(&body),
+            (204, _) => Ok(Vec::new()),
+            (status, body) => Err(unexpected(status, &body)),
+        }
+    }
+}
