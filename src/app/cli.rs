@@ -25,7 +25,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the CI server.
-    Server(ServerConfig),
+    Server(Box<ServerConfig>),
     /// Run an agent: take workflows from a server and run their steps.
     Agent(AgentConfig),
     /// Create a repository of the built-in local forge (prints its id for activation).

@@ -96,7 +96,9 @@ mod tests {
 
     #[test]
     fn labels_match_as_upstream_scores_them() {
-        let cases: &[(&str, &[(&str, &str)], &[(&str, &str)], Option<u32>)] = &[
+        type Labels<'a> = &'a [(&'a str, &'a str)];
+        // (case, agent filter, task labels, expected score)
+        let cases: &[(&str, Labels, Labels, Option<u32>)] = &[
             ("equal value", &[("platform", "linux/amd64")], &[("platform", "linux/amd64")], Some(10)),
             ("wildcard", &[("repo", "*")], &[("repo", "a/b")], Some(1)),
             ("org agent", &[("org-id", "3"), ("repo", "*")], &[("org-id", "3"), ("repo", "a/b")], Some(11)),

@@ -328,13 +328,16 @@ async fn unclaim(store: &SqlStore, task: &Task, deadline: i64) -> Result<(), Que
     .map_err(store_error)
 }
 
+/// A claim of a task for a poll, running on its own.
+type Claim = JoinHandle<Result<Option<Task>, QueueError>>;
+
 /// A poll blocked in this process; dropping it unregisters the poll, and gives back a task a
 /// claim in flight may have leased to it (what makes `poll` cancel-safe).
 struct Registration {
     shared: Arc<Shared>,
     id: u64,
     /// A claim running in a task of its own, so dropping the poll cannot cut it in half.
-    claiming: Option<(JoinHandle<Result<Option<Task>, QueueError>>, i64)>,
+    claiming: Option<(Claim, i64)>,
 }
 
 impl Registration {

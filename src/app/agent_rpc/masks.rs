@@ -15,11 +15,14 @@ use crate::ports::store::{Page, StoreError};
 /// How long a workflow's masker is reused before the secrets are read again.
 const KEEP: Duration = Duration::from_secs(600);
 
+/// A workflow's masker and when it was built.
+type Cached = (Instant, Arc<Masker>);
+
 /// Maskers by workflow id.
 #[derive(Clone)]
 pub struct Masks {
     engine: Engine,
-    cache: Arc<Mutex<HashMap<i64, (Instant, Arc<Masker>)>>>,
+    cache: Arc<Mutex<HashMap<i64, Cached>>>,
 }
 
 impl Masks {

@@ -40,10 +40,10 @@ impl Pipelines {
     ) -> Result<Fetched, ForgeError> {
         let custom = repo.config_file.trim();
         if !custom.is_empty() {
-            if !custom.ends_with('/') {
-                if let Some(data) = self.forge_file(owner, repo, commit, custom).await? {
-                    return Ok(Fetched::Files(vec![config(repo, custom, data)]));
-                }
+            if !custom.ends_with('/')
+                && let Some(data) = self.forge_file(owner, repo, commit, custom).await?
+            {
+                return Ok(Fetched::Files(vec![config(repo, custom, data)]));
             }
             let files = self.forge_dir(owner, repo, commit, custom.trim_end_matches('/')).await?;
             if files.is_empty() {

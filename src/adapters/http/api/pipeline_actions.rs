@@ -56,7 +56,7 @@ pub struct PipelineOptionsDto {
 pub enum StartedResponse {
     /// The pipeline with its workflows.
     #[oai(status = 200)]
-    Started(Json<PipelineDto>),
+    Started(Json<Box<PipelineDto>>),
     /// Nothing to run: skip-ci, no config, or every workflow filtered out.
     #[oai(status = 204)]
     Filtered(#[oai(header = "Pipeline-Filtered")] String),
@@ -85,7 +85,7 @@ impl PipelineActionsApi {
     /// 200 with the pipeline, or 204 `Pipeline-Filtered: true`.
     async fn started(&self, created: Created) -> Result<StartedResponse, ApiError> {
         Ok(match created {
-            Created::Pipeline(pipeline) => StartedResponse::Started(Json(self.with_tree(&pipeline).await?)),
+            Created::Pipeline(pipeline) => StartedResponse::Started(Json(Box::new(self.with_tree(&pipeline).await?))),
             Created::Filtered => StartedResponse::Filtered("true".into()),
         })
     }

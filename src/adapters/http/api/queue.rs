@@ -2,6 +2,7 @@
 //! agent name, pausing and resuming hand-out, and waiting until nothing runs.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::time::Duration;
 
 use poem::web::Data;
@@ -52,21 +53,23 @@ impl Names {
     /// The task with its pipeline's number and its agent's name; a pipeline or agent deleted
     /// meanwhile reads as 0 / "" rather than failing the whole snapshot.
     async fn describe(&mut self, state: &AppState, task: &Task) -> Result<QueueTaskDto, StoreError> {
-        if !self.pipelines.contains_key(&task.pipeline_id) {
+        if let Entry::Vacant(slot) = self.pipelines.entry(task.pipeline_id) {
             let number = match state.store.get_pipeline(task.pipeline_id).await {
                 Ok(p) => p.number,
                 Err(StoreError::NotFound(_)) => 0,
                 Err(e) => return Err(e),
             };
-            self.pipelines.insert(task.pipeline_id, number);
+            slot.insert(number);
         }
-        if task.agent_id != 0 && !self.agents.contains_key(&task.agent_id) {
+        if task.agent_id != 0
+            && let Entry::Vacant(slot) = self.agents.entry(task.agent_id)
+        {
             let name = match state.store.get_agent(task.agent_id).await {
                 Ok(a) => a.name,
                 Err(StoreError::NotFound(_)) => String::new(),
                 Err(e) => return Err(e),
             };
-            self.agents.insert(task.agent_id, name);
+            slot.insert(name);
         }
         Ok(QueueTaskDto {
             task: TaskDto::from(task),
