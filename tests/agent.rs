@@ -12,7 +12,9 @@ mod test_server;
 
 mod agent {
     pub mod cancel;
+    pub mod encryption;
     pub mod harness;
+    pub mod log_files;
     pub mod pipelines;
     pub mod restart;
 }

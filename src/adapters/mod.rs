@@ -9,8 +9,10 @@
 //! - [`redis`]: queue, pub/sub and live logs shared by several servers.
 //! - [`backend`]: where an agent runs steps (local processes).
 //! - [`fs`]: step logs in files.
+//! - [`crypto`]: the cipher sealing credentials at rest (AES-256-GCM).
 
 pub mod backend;
+pub mod crypto;
 pub mod forge;
 pub mod fs;
 pub mod grpc;

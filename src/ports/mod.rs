@@ -3,6 +3,7 @@
 //!
 //! # Layout
 //! - [`clock`]: the current time.
+//! - [`cipher`]: sealing credentials before they are stored.
 //! - [`forge`]: code hosts: identity, repos, files, webhooks and commit statuses.
 //! - [`store`]: persistence, one trait per aggregate.
 //! - [`queue`]: workflows waiting for agents, leases, dependencies.
@@ -13,6 +14,7 @@
 
 pub mod agent_link;
 pub mod backend;
+pub mod cipher;
 pub mod clock;
 pub mod forge;
 pub mod livelog;
