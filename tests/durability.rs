@@ -143,7 +143,8 @@ fn step_uuids(workflow: &proto::Workflow) -> Vec<String> {
 
 /// Reports a step as started and exited 0 at `now`.
 async fn finish_step(client: &mut AgentClient, workflow: &proto::Workflow, step_uuid: String, now: i64) {
-    let state = proto::StepState { step_uuid, started: now, finished: now, exited: true, ..Default::default() };
+    let state =
+        proto::StepState { step_uuid, started: now, finished: now, exited: true, ..Default::default() };
     client.update(proto::UpdateRequest { id: workflow.id.clone(), state: Some(state) }).await.unwrap();
 }
 

@@ -280,7 +280,8 @@ async fn no_logs_left(store: &Storage, step: i64) {
 
 async fn deleting_a_repos_logs_reaches_every_pipeline_of_it_and_no_other(store: &Storage) {
     let db = store.db.store();
-    let (gone, kept) = (fixtures::create_repo(db, "octo/gone").await, fixtures::create_repo(db, "octo/kept").await);
+    let (gone, kept) =
+        (fixtures::create_repo(db, "octo/gone").await, fixtures::create_repo(db, "octo/kept").await);
     let mut deleted = logged_pipeline(store, gone.id, Status::Success, 1, &["gone-a1", "gone-a2"]).await;
     deleted.extend(logged_pipeline(store, gone.id, Status::Failure, 2, &["gone-b"]).await);
     let untouched = logged_pipeline(store, kept.id, Status::Success, 1, &["kept"]).await;

@@ -202,7 +202,8 @@ impl EncryptionConfig {
     /// # Errors
     /// When a Tink keyset is configured (not supported) or the key file cannot be read.
     pub fn key(&self) -> anyhow::Result<Option<String>> {
-        if let Some(keyset) = self.encryption_tink_keyset_file.as_ref().filter(|p| !p.as_os_str().is_empty()) {
+        if let Some(keyset) = self.encryption_tink_keyset_file.as_ref().filter(|p| !p.as_os_str().is_empty())
+        {
             bail!(
                 "WOODPECKER_ENCRYPTION_TINK_KEYSET_FILE={} is set, but Tink keysets are not supported: \
                  use WOODPECKER_ENCRYPTION_KEY or WOODPECKER_ENCRYPTION_KEY_FILE",

@@ -65,8 +65,12 @@ where
                 key_check_setting: KEY_CHECK_SETTING,
                 key_check: Some(key_check),
             };
-            let count = store.reseal_credentials(reseal).await.context("cannot encrypt the stored secrets")?;
-            tracing::warn!(count, "encryption of secrets enabled: every stored secret value is now encrypted");
+            let count =
+                store.reseal_credentials(reseal).await.context("cannot encrypt the stored secrets")?;
+            tracing::warn!(
+                count,
+                "encryption of secrets enabled: every stored secret value is now encrypted"
+            );
             Ok(Some(cipher))
         }
         (Some(cipher), Some(check)) => {
@@ -80,7 +84,8 @@ where
                 key_check_setting: KEY_CHECK_SETTING,
                 key_check: None,
             };
-            let count = store.reseal_credentials(reseal).await.context("cannot decrypt the stored secrets")?;
+            let count =
+                store.reseal_credentials(reseal).await.context("cannot decrypt the stored secrets")?;
             tracing::warn!(count, "encryption of secrets disabled: every stored secret value is decrypted");
             Ok(None)
         }

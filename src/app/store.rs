@@ -24,9 +24,8 @@ pub async fn open_for_server(
     config: &DatabaseConfig,
     encryption: &EncryptionConfig,
 ) -> anyhow::Result<Arc<SqlStore>> {
-    let cipher = encryption
-        .key()?
-        .map(|key| Arc::new(AesGcmCipher::new(key.as_bytes())) as Arc<dyn SecretCipher>);
+    let cipher =
+        encryption.key()?.map(|key| Arc::new(AesGcmCipher::new(key.as_bytes())) as Arc<dyn SecretCipher>);
     let store = migrated(config).await?;
     let store = match encryption::start(&store, cipher, encryption.encryption_disable).await? {
         Some(cipher) => store.with_cipher(cipher),

@@ -57,7 +57,8 @@ async fn an_encrypted_secret_reaches_the_pipeline_and_only_the_right_key_starts_
     ]);
     assert!(tink.contains("Tink keysets are not supported"), "{tink}");
 
-    ci.server.restart_with(&[("WOODPECKER_ENCRYPTION_TINK_KEYSET_FILE", ""), ("WOODPECKER_ENCRYPTION_KEY", KEY)]);
+    ci.server
+        .restart_with(&[("WOODPECKER_ENCRYPTION_TINK_KEYSET_FILE", ""), ("WOODPECKER_ENCRYPTION_KEY", KEY)]);
     secret_reaches_pipeline(&ci, &repo, 2).await;
 }
 

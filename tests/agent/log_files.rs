@@ -37,7 +37,10 @@ fn gone(files: &[PathBuf]) -> bool {
 #[tokio::test(flavor = "multi_thread")]
 async fn deleting_a_pipeline_a_repo_or_an_org_deletes_their_log_files() {
     let dir = temp_dir("log-files");
-    let ci = Ci::start(&[("WOODPECKER_LOG_STORE", "file"), ("WOODPECKER_LOG_STORE_FILE_PATH", dir.to_str().unwrap())]);
+    let ci = Ci::start(&[
+        ("WOODPECKER_LOG_STORE", "file"),
+        ("WOODPECKER_LOG_STORE_FILE_PATH", dir.to_str().unwrap()),
+    ]);
     let repo = ci.repo("first").await;
     let first = run(&ci, &repo, &dir, 1).await;
     let second = run(&ci, &repo, &dir, 2).await;

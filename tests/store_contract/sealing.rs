@@ -23,7 +23,12 @@ fn secret(name: &str, value: &str) -> Secret {
 }
 
 fn registry(address: &str, password: &str) -> Registry {
-    Registry { address: address.into(), username: "ci".into(), password: password.into(), ..Registry::default() }
+    Registry {
+        address: address.into(),
+        username: "ci".into(),
+        password: password.into(),
+        ..Registry::default()
+    }
 }
 
 /// No stored value contains any of `plaintexts`.

@@ -75,7 +75,8 @@ impl SecretCipher for AesGcmCipher {
             return Err(CipherError::Malformed("shorter than a nonce and a tag"));
         }
         let (nonce, body) = bytes.split_at(NONCE_LEN);
-        let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| CipherError::Malformed("bad nonce"))?;
+        let nonce =
+            Nonce::try_assume_unique_for_key(nonce).map_err(|_| CipherError::Malformed("bad nonce"))?;
         let mut body = body.to_vec();
         let plaintext = self
             .key

@@ -18,8 +18,8 @@
 //!   `registry`, `cron`, `forge`, `setting`.
 
 use std::fmt;
-use std::sync::Arc;
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use deadpool::managed::Manager;

@@ -111,8 +111,9 @@ impl RegistryStore for SqlStore {
 
     async fn update_registry(&self, registry: &Registry) -> Result<(), StoreError> {
         let mut row = RegistryRow::from(registry);
-        row.password =
-            self.seal("registry", row.id, &row.password).map_err(|e| query_error(self.driver, "registry", e))?;
+        row.password = self
+            .seal("registry", row.id, &row.password)
+            .map_err(|e| query_error(self.driver, "registry", e))?;
         with_conn!(self, write, "registry", |c, _| {
             found(diesel::update(registries::table.find(row.id)).set(&row).execute(c).await?)
         })

@@ -123,7 +123,8 @@ impl CredentialSealing for SqlStore {
                 let setting = server_settings::table.find(reseal.key_check_setting);
                 diesel::delete(setting).execute(c).await?;
                 if let Some(check) = &reseal.key_check {
-                    let row = (server_settings::key.eq(reseal.key_check_setting), server_settings::value.eq(check));
+                    let row =
+                        (server_settings::key.eq(reseal.key_check_setting), server_settings::value.eq(check));
                     diesel::insert_into(server_settings::table).values(row).execute(c).await?;
                 }
                 Ok(rewritten)

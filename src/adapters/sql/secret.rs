@@ -109,7 +109,8 @@ impl SecretStore for SqlStore {
 
     async fn update_secret(&self, secret: &Secret) -> Result<(), StoreError> {
         let mut row = SecretRow::from_domain(secret)?;
-        row.value = self.seal("secret", row.id, &row.value).map_err(|e| query_error(self.driver, "secret", e))?;
+        row.value =
+            self.seal("secret", row.id, &row.value).map_err(|e| query_error(self.driver, "secret", e))?;
         with_conn!(self, write, "secret", |c, _| found(
             diesel::update(secrets::table.find(row.id)).set(&row).execute(c).await?
         ))
