@@ -52,7 +52,7 @@ pub async fn sealed_credentials_never_reach_the_table_in_plaintext(db: &TestDb) 
     assert!(cipher("key one").open(&stored[0], &(created.id + 1).to_string()).is_err(), "bound to its row");
 
     assert_eq!(store.find_secret(Scope::Global, "token").await.unwrap(), created);
-    assert_eq!(store.list_secrets(Scope::Global, Page::default()).await.unwrap(), [created.clone()]);
+    assert_eq!(store.list_secrets(Scope::Global, Page::default()).await.unwrap(), vec![created.clone()]);
     assert_eq!(store.find_registry(Scope::Global, "registry.example").await.unwrap().password, "hunter2");
     assert_eq!(store.list_registries(Scope::Global, Page::default()).await.unwrap()[0].password, "hunter2");
 
