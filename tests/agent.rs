@@ -19,9 +19,11 @@ mod test_server;
 mod agent {
     pub mod cancel;
     pub mod docker;
+    pub mod encryption;
     pub mod extension_server;
     pub mod extensions;
     pub mod harness;
+    pub mod log_files;
     pub mod pipelines;
     pub mod restart;
 }

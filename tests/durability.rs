@@ -1,6 +1,7 @@
 //! Black-box durability and load tests of the real `nuthatch server` binary:
-//! - workflows queued on a durable queue (SQL tasks table, Redis) survive a crash (SIGKILL):
-//!   after a restart an agent gets each of them exactly once, and their pipelines finish;
+//! - workflows queued on any queue (the default memory queue, the SQL tasks table, Redis)
+//!   survive a crash (SIGKILL): after a restart an agent gets each of them exactly once, and
+//!   their pipelines finish; on the memory queue a workflow that was running runs again;
 //! - a burst of concurrent pipeline creations on the default SQLite store loses none and never
 //!   runs into "database is locked".
 
@@ -114,20 +115,37 @@ impl Project {
 /// Runs a handed-out workflow the way a Go agent does when every step passes: init, each step
 /// started and exited 0, done.
 async fn run_to_success(client: &mut AgentClient, workflow: &proto::Workflow) {
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let now = now();
     let state = proto::WorkflowState { started: now, ..proto::WorkflowState::default() };
     client.init(proto::InitRequest { id: workflow.id.clone(), state: Some(state) }).await.unwrap();
-    let payload: Value = serde_json::from_slice(&workflow.payload).unwrap();
-    let uuids = payload["pipeline"].as_array().unwrap().iter().flat_map(|stage| {
-        stage["steps"].as_array().unwrap().iter().map(|s| s["uuid"].as_str().unwrap().to_owned())
-    });
-    for step_uuid in uuids {
-        let state =
-            proto::StepState { step_uuid, started: now, finished: now, exited: true, ..Default::default() };
-        client.update(proto::UpdateRequest { id: workflow.id.clone(), state: Some(state) }).await.unwrap();
+    for step_uuid in step_uuids(workflow) {
+        finish_step(client, workflow, step_uuid, now).await;
     }
     let done = proto::WorkflowState { started: now, finished: now, ..proto::WorkflowState::default() };
     client.done(proto::DoneRequest { id: workflow.id.clone(), state: Some(done) }).await.unwrap();
+}
+
+/// Seconds since the epoch.
+fn now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
+}
+
+/// The uuids of a handed-out workflow's steps, in order.
+fn step_uuids(workflow: &proto::Workflow) -> Vec<String> {
+    let payload: Value = serde_json::from_slice(&workflow.payload).unwrap();
+    let stages = payload["pipeline"].as_array().unwrap();
+    stages
+        .iter()
+        .flat_map(|stage| stage["steps"].as_array().unwrap().iter())
+        .map(|s| s["uuid"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Reports a step as started and exited 0 at `now`.
+async fn finish_step(client: &mut AgentClient, workflow: &proto::Workflow, step_uuid: String, now: i64) {
+    let state =
+        proto::StepState { step_uuid, started: now, finished: now, exited: true, ..Default::default() };
+    client.update(proto::UpdateRequest { id: workflow.id.clone(), state: Some(state) }).await.unwrap();
 }
 
 const QUEUED: usize = 20;
@@ -163,6 +181,40 @@ async fn queued_workflows_survive_a_crash(env: &[(&str, &str)]) {
     let statuses = project.pipelines().await;
     assert!(statuses.iter().all(|(_, s)| s == "success"), "after the run: {statuses:?}");
     assert_eq!(project.queue().await["stats"]["running_count"], 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn workflows_queued_in_the_default_memory_queue_survive_a_crash() {
+    queued_workflows_survive_a_crash(&[]).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_workflow_running_when_the_memory_queue_crashed_runs_again_from_its_first_step() {
+    let mut project = Project::start(&[]).await;
+    assert_eq!(project.run_manual().await, 200, "manual pipeline");
+    let mut client = system_agent(&project.server.grpc_url, PROCESS_AGENT_SECRET).await.client;
+    let first = client.next(agent_filter()).await.unwrap().into_inner().workflow.expect("a workflow");
+    let now = now();
+    let state = proto::WorkflowState { started: now, ..proto::WorkflowState::default() };
+    client.init(proto::InitRequest { id: first.id.clone(), state: Some(state) }).await.unwrap();
+    let clone_step = step_uuids(&first).remove(0);
+    finish_step(&mut client, &first, clone_step, now).await;
+    assert_eq!(project.pipelines().await, [(1, "running".to_owned())]);
+
+    project.server.restart();
+    assert_eq!(project.queue().await["stats"]["pending_count"], 1, "the running workflow is queued again");
+    let mut client = system_agent(&project.server.grpc_url, PROCESS_AGENT_SECRET).await.client;
+    let again = tokio::time::timeout(Duration::from_secs(10), client.next(agent_filter()))
+        .await
+        .expect("the workflow is handed out again")
+        .unwrap()
+        .into_inner()
+        .workflow
+        .expect("a workflow");
+    assert_eq!(again.id, first.id);
+    // Every step is reported again, the one that had finished too: the run starts over.
+    run_to_success(&mut client, &again).await;
+    assert_eq!(project.pipelines().await, [(1, "success".to_owned())]);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -19,6 +19,7 @@ use nuthatch::adapters::memory::pubsub::MemoryPubSub;
 use nuthatch::adapters::memory::queue::MemoryQueue;
 use nuthatch::app::engine::Engine;
 use nuthatch::app::log_retention::sweep;
+use nuthatch::app::step_logs::{delete_pipeline_logs, delete_repo_logs};
 use nuthatch::domain::log::{LogEntry, LogEntryType, LogRetention};
 use nuthatch::domain::pipeline::Pipeline;
 use nuthatch::domain::status::Status;
@@ -269,6 +270,44 @@ async fn retention_deletes_the_logs_of_expired_pipelines_once_however_many_serve
     assert_eq!(sweep(&one, week).await.unwrap(), 0, "an expired pipeline is not swept again");
 }
 
+/// No log of `step` is left: none stored, and for files no file either.
+async fn no_logs_left(store: &Storage, step: i64) {
+    assert_eq!(store.line_count(step).await.unwrap(), 0, "step {step}");
+    if let Some(dir) = &store.dir {
+        assert!(!dir.join(format!("{step}.json")).exists(), "the file of step {step} is left");
+    }
+}
+
+async fn deleting_a_repos_logs_reaches_every_pipeline_of_it_and_no_other(store: &Storage) {
+    let db = store.db.store();
+    let (gone, kept) =
+        (fixtures::create_repo(db, "octo/gone").await, fixtures::create_repo(db, "octo/kept").await);
+    let mut deleted = logged_pipeline(store, gone.id, Status::Success, 1, &["gone-a1", "gone-a2"]).await;
+    deleted.extend(logged_pipeline(store, gone.id, Status::Failure, 2, &["gone-b"]).await);
+    let untouched = logged_pipeline(store, kept.id, Status::Success, 1, &["kept"]).await;
+    let engine = store.engine().await;
+    delete_repo_logs(engine.store.as_ref(), engine.logs.as_ref(), gone.id).await.unwrap();
+    for s in deleted {
+        no_logs_left(store, s).await;
+    }
+    for s in untouched {
+        assert_eq!(store.line_count(s).await.unwrap(), 3);
+    }
+}
+
+async fn deleting_a_pipelines_logs_leaves_the_other_pipelines_of_the_repo(store: &Storage) {
+    let repo = fixtures::create_repo(store.db.store(), "octo/half").await;
+    let deleted = logged_pipeline(store, repo.id, Status::Success, 1, &["first-a", "first-b"]).await;
+    let untouched = logged_pipeline(store, repo.id, Status::Success, 1, &["second"]).await;
+    let engine = store.engine().await;
+    let pipeline_id = engine.store.get_step(deleted[0]).await.unwrap().pipeline_id;
+    delete_pipeline_logs(engine.store.as_ref(), engine.logs.as_ref(), pipeline_id).await.unwrap();
+    for s in deleted {
+        no_logs_left(store, s).await;
+    }
+    assert_eq!(store.line_count(untouched[0]).await.unwrap(), 3);
+}
+
 macro_rules! backend {
     ($backend:ident = $open:expr; $($behaviour:ident),* $(,)?) => {
         mod $backend {
@@ -303,4 +342,6 @@ contract!(
     a_step_takes_lines_again_after_its_log_was_deleted,
     concurrent_batches_of_many_steps_are_all_stored,
     retention_deletes_the_logs_of_expired_pipelines_once_however_many_servers_sweep,
+    deleting_a_repos_logs_reaches_every_pipeline_of_it_and_no_other,
+    deleting_a_pipelines_logs_leaves_the_other_pipelines_of_the_repo,
 );

@@ -26,6 +26,7 @@ macro_rules! backend {
 macro_rules! contract {
     ($($area:ident :: $behaviour:ident),* $(,)?) => {
         backend!(memory = crate::queue_contract::memory::backend; $($area::$behaviour),*);
+        backend!(journaled = crate::queue_contract::memory::journaled; $($area::$behaviour),*);
         backend!(sqlite = crate::queue_contract::sql::sqlite; $($area::$behaviour),*);
         backend!(postgres = crate::queue_contract::sql::postgres; $($area::$behaviour),*);
         backend!(mysql = crate::queue_contract::sql::mysql; $($area::$behaviour),*);

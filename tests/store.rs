@@ -72,6 +72,37 @@ contract!(
     server::settings_are_added_once_and_the_first_value_wins,
 );
 
+/// Behaviours that read the database past the store or open more stores on it: they take the
+/// whole test database, for every backend.
+macro_rules! database_contract {
+    ($($area:ident :: $behaviour:ident),* $(,)?) => {
+        mod whole_database {
+            use super::*;
+            database_contract!(@backend sqlite; $($area::$behaviour),*);
+            database_contract!(@backend postgres; $($area::$behaviour),*);
+            database_contract!(@backend mysql; $($area::$behaviour),*);
+        }
+    };
+    (@backend $backend:ident; $($area:ident :: $behaviour:ident),*) => {
+        mod $backend {
+            use super::*;
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $behaviour() {
+                    let db = TestDb::$backend().await;
+                    store_contract::$area::$behaviour(&db).await;
+                }
+            )*
+        }
+    };
+}
+
+database_contract!(
+    sealing::sealed_credentials_never_reach_the_table_in_plaintext,
+    sealing::enabling_encrypts_existing_credentials_and_disabling_decrypts_them,
+    sealing::a_wrong_or_missing_key_is_refused_and_changes_nothing,
+);
+
 /// Connection failures name the driver, the target and the cause on one line.
 mod connection {
     use nuthatch::adapters::sql::{Driver, SqlStore};

@@ -10,8 +10,10 @@
 //! - [`backend`]: where an agent runs steps (local processes, Docker containers).
 //! - [`fs`]: step logs in files.
 //! - [`extension`]: signed HTTP calls to config, secret and registry extensions.
+//! - [`crypto`]: the cipher sealing credentials at rest (AES-256-GCM).
 
 pub mod backend;
+pub mod crypto;
 pub mod extension;
 pub mod forge;
 pub mod fs;

@@ -232,6 +232,40 @@ impl ExtensionConfig {
             .as_deref()
             .or(self.config_service_endpoint.as_deref())
             .filter(|e| !e.trim().is_empty())
+/// Encryption of credentials at rest (upstream's `WOODPECKER_ENCRYPTION_*`); off by default.
+#[derive(Debug, Clone, Args)]
+pub struct EncryptionConfig {
+    /// Key sealing secret values and registry passwords in the database (any length; hashed
+    /// into an AES-256 key). Once set, the server does not start without it.
+    #[arg(long, env = "WOODPECKER_ENCRYPTION_KEY", hide_env_values = true)]
+    pub encryption_key: Option<String>,
+    /// A file holding the encryption key.
+    #[arg(long, env = "WOODPECKER_ENCRYPTION_KEY_FILE")]
+    pub encryption_key_file: Option<PathBuf>,
+    /// Upstream's Tink keyset; not supported, start-up fails when it is set.
+    #[arg(long, env = "WOODPECKER_ENCRYPTION_TINK_KEYSET_FILE")]
+    pub encryption_tink_keyset_file: Option<PathBuf>,
+    /// Decrypt every credential at start (the key is still needed) and run without encryption.
+    #[arg(long, env = "WOODPECKER_ENCRYPTION_DISABLE", default_value_t = false, action = clap::ArgAction::Set)]
+    pub encryption_disable: bool,
+}
+
+impl EncryptionConfig {
+    /// The encryption key: the setting, else the `_FILE` variant's content; `None` when unset or
+    /// empty.
+    ///
+    /// # Errors
+    /// When a Tink keyset is configured (not supported) or the key file cannot be read.
+    pub fn key(&self) -> anyhow::Result<Option<String>> {
+        if let Some(keyset) = self.encryption_tink_keyset_file.as_ref().filter(|p| !p.as_os_str().is_empty())
+        {
+            bail!(
+                "WOODPECKER_ENCRYPTION_TINK_KEYSET_FILE={} is set, but Tink keysets are not supported: \
+                 use WOODPECKER_ENCRYPTION_KEY or WOODPECKER_ENCRYPTION_KEY_FILE",
+                keyset.display()
+            );
+        }
+        secret_or_file(&self.encryption_key, &self.encryption_key_file, "WOODPECKER_ENCRYPTION_KEY_FILE")
     }
 }
 
@@ -282,6 +316,9 @@ pub struct ServerConfig {
     /// Config, secret and registry extensions.
     #[command(flatten)]
     pub extensions: ExtensionConfig,
+    /// Encryption of credentials at rest.
+    #[command(flatten)]
+    pub encryption: EncryptionConfig,
     /// The agent the server runs in-process.
     #[command(flatten)]
     pub embedded_agent: crate::app::agent::config::EmbeddedAgentConfig,

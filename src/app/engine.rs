@@ -13,6 +13,8 @@ use crate::adapters::redis::pubsub::RedisPubSub;
 use crate::adapters::redis::queue::RedisQueue;
 use crate::adapters::sql::{SqlQueue, SqlStore};
 use crate::app::config::{EngineConfig, LogStoreKind, PubSubKind, QueueKind};
+use crate::app::queue_journal::JournaledQueue;
+use crate::app::queue_recovery;
 use crate::ports::clock::{Clock, SystemClock};
 use crate::ports::livelog::LiveLog;
 use crate::ports::logs::LogStorage;
@@ -38,10 +40,12 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// Opens the adapters the configuration names over an open, migrated SQL store.
+    /// Opens the adapters the configuration names over an open, migrated SQL store. The memory
+    /// queue is journaled in the store, and what a crashed server left in it is queued again
+    /// ([`queue_recovery`]).
     ///
     /// # Errors
-    /// When Redis cannot be reached or the log directory cannot be created.
+    /// When Redis cannot be reached, the log directory cannot be created or the recovery fails.
     pub async fn open(config: &EngineConfig, store: Arc<SqlStore>) -> anyhow::Result<Self> {
         let redis = match &config.redis_url {
             Some(url) => Some(Redis::connect(url, &config.redis_prefix).await?),
@@ -49,8 +53,14 @@ impl Engine {
         };
         let needs_redis = || redis.clone().ok_or_else(|| anyhow::anyhow!("NUTHATCH_REDIS_URL is not set"));
         let lease = std::time::Duration::from_secs(config.queue_lease);
+        let mut journaled = None;
         let queue: Arc<dyn Queue> = match config.queue_kind() {
-            QueueKind::Memory => Arc::new(MemoryQueue::with_lease(lease)),
+            QueueKind::Memory => {
+                let memory = Arc::new(MemoryQueue::with_lease(lease));
+                let queue = Arc::new(JournaledQueue::new(memory, store.clone()));
+                journaled = Some(queue.clone());
+                queue
+            }
             QueueKind::Database => Arc::new(SqlQueue::with_lease(store.clone(), lease)),
             QueueKind::Redis => Arc::new(RedisQueue::new(needs_redis()?).with_lease(lease)),
         };
@@ -68,6 +78,10 @@ impl Engine {
             }
             (LogStoreKind::Database, _) => store.clone(),
         };
-        Ok(Self { store, queue, pubsub, livelog, logs, clock: Arc::new(SystemClock) })
+        let engine = Self { store, queue, pubsub, livelog, logs, clock: Arc::new(SystemClock) };
+        if let Some(queue) = journaled {
+            queue_recovery::recover(&engine, &queue).await?;
+        }
+        Ok(engine)
     }
 }

@@ -8,6 +8,7 @@ use std::time::Duration;
 use anyhow::Context;
 
 use crate::app::engine::Engine;
+use crate::app::step_logs::delete_pipeline_logs;
 use crate::domain::log::LogRetention;
 
 /// How often the sweep runs.
@@ -47,14 +48,9 @@ pub async fn sweep(engine: &Engine, retention: LogRetention) -> anyhow::Result<u
             .await
             .context("cannot list pipelines with expired logs")?;
         for &id in &ids {
-            let trees = engine.store.list_workflows(id).await.context("cannot list a pipeline's steps")?;
-            for step in trees.iter().flat_map(|t| &t.steps) {
-                engine
-                    .logs
-                    .delete(step.id)
-                    .await
-                    .with_context(|| format!("cannot delete the logs of step {}", step.id))?;
-            }
+            delete_pipeline_logs(engine.store.as_ref(), engine.logs.as_ref(), id)
+                .await
+                .with_context(|| format!("cannot delete the logs of pipeline {id}"))?;
             engine.store.mark_logs_expired(id, now).await.context("cannot mark logs expired")?;
         }
         expired += ids.len();

@@ -1,9 +1,10 @@
-//! Repository use cases: activating a forge repo in Nuthatch (which installs its webhook) and
-//! deactivating it again.
+//! Repository use cases: activating a forge repo in Nuthatch (which installs its webhook),
+//! deactivating it again, and deleting it with everything it owns, step logs included.
 
 use std::sync::Arc;
 
 use crate::app::identity::random_secret;
+use crate::app::step_logs::{LogDeletionError, delete_repo_logs};
 use crate::domain::event::WebhookEvent;
 use crate::domain::perm::Perm;
 use crate::domain::repo::{Repo, Visibility};
@@ -11,6 +12,7 @@ use crate::domain::token::{Token, TokenType, claims};
 use crate::domain::user::User;
 use crate::ports::clock::Clock;
 use crate::ports::forge::{Forge, ForgeError};
+use crate::ports::logs::{LogStorage, LogStorageError};
 use crate::ports::store::{Store, StoreError};
 
 /// Why a repo use case failed.
@@ -28,6 +30,18 @@ pub enum RepoError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The log storage failed.
+    #[error(transparent)]
+    Logs(#[from] LogStorageError),
+}
+
+impl From<LogDeletionError> for RepoError {
+    fn from(e: LogDeletionError) -> Self {
+        match e {
+            LogDeletionError::Store(e) => Self::Store(e),
+            LogDeletionError::Logs(e) => Self::Logs(e),
+        }
+    }
 }
 
 /// Defaults for newly activated repos (upstream's `WOODPECKER_DEFAULT_*` settings).
@@ -43,6 +57,7 @@ pub struct RepoDefaults {
 #[derive(Clone)]
 pub struct Repos {
     store: Arc<dyn Store>,
+    logs: Arc<dyn LogStorage>,
     forge: Arc<dyn Forge>,
     clock: Arc<dyn Clock>,
     forge_id: i64,
@@ -55,6 +70,7 @@ impl Repos {
     /// The use cases over these adapters.
     pub fn new(
         store: Arc<dyn Store>,
+        logs: Arc<dyn LogStorage>,
         forge: Arc<dyn Forge>,
         clock: Arc<dyn Clock>,
         forge_id: i64,
@@ -63,6 +79,7 @@ impl Repos {
     ) -> Self {
         Self {
             store,
+            logs,
             forge,
             clock,
             forge_id,
@@ -157,11 +174,22 @@ impl Repos {
             }
         }
         if remove {
-            self.store.delete_repo(repo.id).await?;
+            self.delete(repo.id).await?;
         } else {
             repo.active = false;
             self.store.update_repo(&repo).await?;
         }
         Ok(repo)
+    }
+
+    /// Deletes a repo with everything it owns: its step logs first, through the log storage
+    /// (they may be files the database cannot reach), then its rows.
+    ///
+    /// # Errors
+    /// Store and log storage failures.
+    pub async fn delete(&self, repo_id: i64) -> Result<(), RepoError> {
+        delete_repo_logs(self.store.as_ref(), self.logs.as_ref(), repo_id).await?;
+        self.store.delete_repo(repo_id).await?;
+        Ok(())
     }
 }

@@ -64,7 +64,7 @@ impl Application {
     /// reached or migrated, or the address cannot be bound.
     pub async fn build(config: &ServerConfig) -> anyhow::Result<Self> {
         config.validate()?;
-        let sql = store::open(&config.database).await?;
+        let sql = store::open_for_server(&config.database, &config.encryption).await?;
         let engine = Engine::open(&config.engine, sql.clone()).await?;
         let store: Arc<dyn Store> = sql;
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
@@ -85,6 +85,7 @@ impl Application {
         };
         let repos = Repos::new(
             store.clone(),
+            engine.logs.clone(),
             forge.clone(),
             clock.clone(),
             forge_id,

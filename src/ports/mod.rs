@@ -3,6 +3,7 @@
 //!
 //! # Layout
 //! - [`clock`]: the current time.
+//! - [`cipher`]: sealing credentials before they are stored.
 //! - [`forge`]: code hosts: identity, repos, files, webhooks and commit statuses.
 //! - [`store`]: persistence, one trait per aggregate.
 //! - [`queue`]: workflows waiting for agents, leases, dependencies.
@@ -14,6 +15,7 @@
 
 pub mod agent_link;
 pub mod backend;
+pub mod cipher;
 pub mod clock;
 pub mod extension;
 pub mod forge;

@@ -70,6 +70,43 @@ impl ServerProcess {
         self.start_again();
     }
 
+    /// Stops the process with SIGTERM and starts it again with `env` changed (each pair replaces
+    /// the setting of that name, or is added; an empty value removes it).
+    pub fn restart_with(&mut self, env: &[(&str, &str)]) {
+        terminate(&mut self.child, Duration::from_secs(20));
+        self.change_env(env);
+        self.start_again();
+    }
+
+    /// Stops the process with SIGTERM and starts it with `env` changed, as
+    /// [`restart_with`](Self::restart_with), expecting the start to fail: returns the stderr of
+    /// that start once the process exited non-zero. Panics when it keeps running for 30 s.
+    pub fn start_failing_with(&mut self, env: &[(&str, &str)]) -> String {
+        terminate(&mut self.child, Duration::from_secs(20));
+        self.change_env(env);
+        self.child = spawn(&self.data_dir, &self.env, self.starts, self.port, self.grpc_port);
+        self.starts += 1;
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            assert!(Instant::now() < deadline, "the server kept running; stderr:\n{}", self.stderr());
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        assert!(!status.success(), "the server exited successfully; stderr:\n{}", self.stderr());
+        std::fs::read_to_string(stderr_path(&self.data_dir, self.starts - 1)).unwrap_or_default()
+    }
+
+    fn change_env(&mut self, env: &[(&str, &str)]) {
+        for (key, value) in env {
+            self.env.retain(|(k, _)| k != key);
+            if !value.is_empty() {
+                self.env.push(((*key).to_owned(), (*value).to_owned()));
+            }
+        }
+    }
+
     fn start_again(&mut self) {
         self.child = spawn(&self.data_dir, &self.env, self.starts, self.port, self.grpc_port);
         self.starts += 1;

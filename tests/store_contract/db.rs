@@ -6,7 +6,11 @@
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use diesel_async::{AsyncConnection, AsyncMysqlConnection, AsyncPgConnection, SimpleAsyncConnection};
+use diesel::SqliteConnection;
+use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
+use diesel_async::{
+    AsyncConnection, AsyncMysqlConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection,
+};
 use nuthatch::adapters::sql::{Driver, SqlStore};
 
 const DEFAULT_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/test";
@@ -93,6 +97,38 @@ impl TestDb {
     #[allow(dead_code)]
     pub async fn connect_again(&self) -> SqlStore {
         SqlStore::connect(self.datasource.0, &self.datasource.1, POOL_SIZE).await.unwrap()
+    }
+}
+
+/// One text cell of a raw query.
+#[derive(diesel::QueryableByName)]
+struct Cell {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    v: String,
+}
+
+impl TestDb {
+    /// The raw text of `column` of every row of `table`, by id: what the database really holds,
+    /// read past the store.
+    #[allow(dead_code)]
+    pub async fn column(&self, table: &str, column: &str) -> Vec<String> {
+        let sql = format!("SELECT {column} AS v FROM {table} ORDER BY id");
+        let (driver, url) = (&self.datasource.0, self.datasource.1.as_str());
+        let cells: Vec<Cell> = match driver {
+            Driver::Postgres => {
+                let mut conn = AsyncPgConnection::establish(url).await.unwrap();
+                diesel::sql_query(sql).load(&mut conn).await.unwrap()
+            }
+            Driver::Mysql => {
+                let mut conn = AsyncMysqlConnection::establish(url).await.unwrap();
+                diesel::sql_query(sql).load(&mut conn).await.unwrap()
+            }
+            Driver::Sqlite => {
+                let mut conn = SyncConnectionWrapper::<SqliteConnection>::establish(url).await.unwrap();
+                diesel::sql_query(sql).load(&mut conn).await.unwrap()
+            }
+        };
+        cells.into_iter().map(|c| c.v).collect()
     }
 }
 

@@ -5,6 +5,7 @@
 //! - [`db`]: a fresh database per test, dropped afterwards.
 //! - [`fixtures`]: builders of valid records.
 //! - [`identity`], [`repo`], [`pipeline`], [`workflow`], [`resources`], [`server`]: the behaviours.
+//! - [`sealing`]: credentials sealed at rest (behaviours taking the whole [`db::TestDb`]).
 
 pub mod db;
 pub mod fixtures;
@@ -12,5 +13,6 @@ pub mod identity;
 pub mod pipeline;
 pub mod repo;
 pub mod resources;
+pub mod sealing;
 pub mod server;
 pub mod workflow;

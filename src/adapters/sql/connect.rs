@@ -52,7 +52,7 @@ impl SqlStore {
             Driver::Mysql => Pools::Mysql(build(driver, mysql_manager(source.url()), size)?),
             Driver::Sqlite => Pools::Sqlite(sqlite_pools(source.url(), size)?),
         };
-        let store = SqlStore { driver, target: source.target().to_owned(), pools };
+        let store = SqlStore { driver, target: source.target().to_owned(), pools, cipher: None };
         if let Err(e) = store.select_one().await {
             let cause = match e {
                 StoreError::Unavailable { message, .. } => message,

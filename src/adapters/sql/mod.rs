@@ -12,12 +12,14 @@
 //! - [`driver`](Driver), `datasource`: driver names and datasource strings.
 //! - `connect`: opening pools, checking the connection, migrations.
 //! - `schema`, `dialect`, `json`, `error`: the schema, dialect gaps, JSON columns, error mapping.
+//! - `sealing`: credentials sealed at rest with a [`SecretCipher`].
 //! - one module per aggregate (rows, conversions and the store trait impl): `user`, `org`,
 //!   `perm`, `repo`, `pipeline`, `config`, `workflow`, `log`, `agent`, `task`, `secret`,
 //!   `registry`, `cron`, `forge`, `setting`.
 
 use std::fmt;
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use deadpool::managed::Manager;
@@ -28,6 +30,7 @@ use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
 use diesel_async::{AsyncMysqlConnection, AsyncPgConnection};
 
 use crate::adapters::sql::error::{query_error, unavailable};
+use crate::ports::cipher::SecretCipher;
 use crate::ports::store::{HealthStore, StoreError};
 
 /// Runs `$body` on a pooled connection of `$store`, bound to `$c` (a `&mut` connection) and its
@@ -82,6 +85,7 @@ mod queue;
 mod registry;
 mod repo;
 mod schema;
+mod sealing;
 mod secret;
 mod setting;
 mod task;
@@ -124,6 +128,8 @@ pub struct SqlStore {
     driver: Driver,
     target: String,
     pools: Pools,
+    /// Seals credentials at rest when set.
+    cipher: Option<Arc<dyn SecretCipher>>,
 }
 
 impl fmt::Debug for SqlStore {
@@ -131,6 +137,7 @@ impl fmt::Debug for SqlStore {
         f.debug_struct("SqlStore")
             .field("driver", &self.driver)
             .field("target", &self.target)
+            .field("seals_credentials", &self.cipher.is_some())
             .finish_non_exhaustive()
     }
 }

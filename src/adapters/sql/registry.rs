@@ -1,9 +1,11 @@
 //! Registry credentials in SQL; a scope is the pair `(org_id, repo_id)` with 0 for "none".
+//! Passwords are sealed at rest when the store has a cipher (see `sealing`).
 
 use diesel::prelude::*;
-use diesel_async::RunQueryDsl;
+use diesel_async::{AsyncConnection, RunQueryDsl};
 
 use crate::adapters::sql::dialect::last_insert_id;
+use crate::adapters::sql::error::query_error;
 use crate::adapters::sql::schema::registries;
 use crate::adapters::sql::{SqlStore, found};
 use crate::domain::registry::Registry;
@@ -37,27 +39,42 @@ impl From<&Registry> for RegistryRow {
     }
 }
 
-impl From<RegistryRow> for Registry {
-    fn from(r: RegistryRow) -> Self {
-        Self {
-            id: r.id,
-            org_id: r.org_id,
-            repo_id: r.repo_id,
-            address: r.address,
-            username: r.username,
-            password: r.password,
-            readonly: r.readonly,
-        }
+impl RegistryRow {
+    /// The registry, its password opened when the store seals credentials.
+    fn into_domain(self, store: &SqlStore) -> Result<Registry, StoreError> {
+        Ok(Registry {
+            id: self.id,
+            org_id: self.org_id,
+            repo_id: self.repo_id,
+            address: self.address,
+            username: self.username,
+            password: store.unseal("registry", self.id, self.password)?,
+            readonly: self.readonly,
+        })
     }
 }
 
 #[async_trait::async_trait]
 impl RegistryStore for SqlStore {
     async fn create_registry(&self, registry: &Registry) -> Result<Registry, StoreError> {
-        let row = RegistryRow::from(registry);
+        let mut row = RegistryRow::from(registry);
+        if self.seals() {
+            row.password.clear();
+        }
         let id = with_conn!(self, write, "registry", |c, d| {
-            diesel::insert_into(registries::table).values(&row).execute(c).await?;
-            last_insert_id(c, d).await
+            c.transaction(async |c| {
+                diesel::insert_into(registries::table).values(&row).execute(c).await?;
+                let id = last_insert_id(c, d).await?;
+                if self.seals() {
+                    let password = self.seal("registry", id, &registry.password)?;
+                    diesel::update(registries::table.find(id))
+                        .set(registries::password.eq(password))
+                        .execute(c)
+                        .await?;
+                }
+                Ok(id)
+            })
+            .await
         })?;
         Ok(Registry { id, ..registry.clone() })
     }
@@ -72,8 +89,8 @@ impl RegistryStore for SqlStore {
                 .select(RegistryRow::as_select())
                 .first(c)
                 .await
-        })
-        .map(Registry::from)
+        })?
+        .into_domain(self)
     }
 
     async fn list_registries(&self, scope: Scope, page: Page) -> Result<Vec<Registry>, StoreError> {
@@ -89,11 +106,14 @@ impl RegistryStore for SqlStore {
                 .load(c)
                 .await
         })?;
-        Ok(rows.into_iter().map(Registry::from).collect())
+        rows.into_iter().map(|row| row.into_domain(self)).collect()
     }
 
     async fn update_registry(&self, registry: &Registry) -> Result<(), StoreError> {
-        let row = RegistryRow::from(registry);
+        let mut row = RegistryRow::from(registry);
+        row.password = self
+            .seal("registry", row.id, &row.password)
+            .map_err(|e| query_error(self.driver, "registry", e))?;
         with_conn!(self, write, "registry", |c, _| {
             found(diesel::update(registries::table.find(row.id)).set(&row).execute(c).await?)
         })

@@ -1,9 +1,11 @@
-//! Secrets in SQL; a scope is the pair `(org_id, repo_id)` with 0 for "none".
+//! Secrets in SQL; a scope is the pair `(org_id, repo_id)` with 0 for "none". Values are
+//! sealed at rest when the store has a cipher (see `sealing`).
 
 use diesel::prelude::*;
-use diesel_async::RunQueryDsl;
+use diesel_async::{AsyncConnection, RunQueryDsl};
 
 use crate::adapters::sql::dialect::last_insert_id;
+use crate::adapters::sql::error::query_error;
 use crate::adapters::sql::json::{decode, encode};
 use crate::adapters::sql::schema::secrets;
 use crate::adapters::sql::{SqlStore, found};
@@ -38,13 +40,14 @@ impl SecretRow {
         })
     }
 
-    fn into_domain(self) -> Result<Secret, StoreError> {
+    /// The secret, its value opened when the store seals credentials.
+    fn into_domain(self, store: &SqlStore) -> Result<Secret, StoreError> {
         Ok(Secret {
             id: self.id,
             org_id: self.org_id,
             repo_id: self.repo_id,
             name: self.name,
-            value: self.value,
+            value: store.unseal("secret", self.id, self.value)?,
             images: decode(&self.images, "images")?,
             events: decode(&self.events, "events")?,
             note: self.note,
@@ -55,10 +58,21 @@ impl SecretRow {
 #[async_trait::async_trait]
 impl SecretStore for SqlStore {
     async fn create_secret(&self, secret: &Secret) -> Result<Secret, StoreError> {
-        let row = SecretRow::from_domain(secret)?;
+        let mut row = SecretRow::from_domain(secret)?;
+        if self.seals() {
+            row.value.clear();
+        }
         let id = with_conn!(self, write, "secret", |c, d| {
-            diesel::insert_into(secrets::table).values(&row).execute(c).await?;
-            last_insert_id(c, d).await
+            c.transaction(async |c| {
+                diesel::insert_into(secrets::table).values(&row).execute(c).await?;
+                let id = last_insert_id(c, d).await?;
+                if self.seals() {
+                    let value = self.seal("secret", id, &secret.value)?;
+                    diesel::update(secrets::table.find(id)).set(secrets::value.eq(value)).execute(c).await?;
+                }
+                Ok(id)
+            })
+            .await
         })?;
         Ok(Secret { id, ..secret.clone() })
     }
@@ -74,7 +88,7 @@ impl SecretStore for SqlStore {
                 .first(c)
                 .await
         })?
-        .into_domain()
+        .into_domain(self)
     }
 
     async fn list_secrets(&self, scope: Scope, page: Page) -> Result<Vec<Secret>, StoreError> {
@@ -90,11 +104,13 @@ impl SecretStore for SqlStore {
                 .load(c)
                 .await
         })?;
-        rows.into_iter().map(SecretRow::into_domain).collect()
+        rows.into_iter().map(|row| row.into_domain(self)).collect()
     }
 
     async fn update_secret(&self, secret: &Secret) -> Result<(), StoreError> {
-        let row = SecretRow::from_domain(secret)?;
+        let mut row = SecretRow::from_domain(secret)?;
+        row.value =
+            self.seal("secret", row.id, &row.value).map_err(|e| query_error(self.driver, "secret", e))?;
         with_conn!(self, write, "secret", |c, _| found(
             diesel::update(secrets::table.find(row.id)).set(&row).execute(c).await?
         ))

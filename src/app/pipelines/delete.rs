@@ -2,7 +2,17 @@
 //! pipeline uses (api.md §4.6).
 
 use crate::app::pipelines::{LifecycleError, Pipelines};
+use crate::app::step_logs::{LogDeletionError, delete_pipeline_logs};
 use crate::domain::repo::Repo;
+
+impl From<LogDeletionError> for LifecycleError {
+    fn from(e: LogDeletionError) -> Self {
+        match e {
+            LogDeletionError::Store(e) => Self::Store(e),
+            LogDeletionError::Logs(e) => Self::Logs(e),
+        }
+    }
+}
 
 impl Pipelines {
     /// Deletes pipeline `number` of `repo`.
@@ -19,14 +29,8 @@ impl Pipelines {
                 pipeline.status
             )));
         }
-        let store = &self.engine.store;
-        // The log storage may live outside the database (files): clear it step by step first.
-        for tree in store.list_workflows(pipeline.id).await? {
-            for step in tree.steps {
-                self.engine.logs.delete(step.id).await?;
-            }
-        }
-        store.delete_pipeline(pipeline.id).await?;
+        delete_pipeline_logs(self.engine.store.as_ref(), self.engine.logs.as_ref(), pipeline.id).await?;
+        self.engine.store.delete_pipeline(pipeline.id).await?;
         Ok(())
     }
 }

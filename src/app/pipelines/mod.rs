@@ -26,7 +26,6 @@ mod start;
 mod tasks;
 mod triggers;
 
-use std::future::Future;
 use std::sync::Arc;
 
 use crate::app::engine::Engine;
@@ -38,7 +37,9 @@ use crate::domain::user::User;
 use crate::ports::forge::{Forge, ForgeError};
 use crate::ports::logs::LogStorageError;
 use crate::ports::queue::QueueError;
-use crate::ports::store::{Page, StoreError, WorkflowTree};
+use crate::ports::store::{StoreError, WorkflowTree};
+// Submodules page through store listings with it.
+use crate::ports::store::every_page as all_pages;
 
 pub use cancel::cancel_pipeline;
 pub use create::Created;
@@ -165,22 +166,4 @@ fn generic_error(message: impl Into<String>) -> PipelineError {
         is_warning: false,
         data: serde_json::Value::Null,
     }
-}
-
-/// Every row of a paged store listing.
-async fn all_pages<T, F, Fut>(mut fetch: F) -> Result<Vec<T>, StoreError>
-where
-    F: FnMut(Page) -> Fut,
-    Fut: Future<Output = Result<Vec<T>, StoreError>>,
-{
-    let mut rows = Vec::new();
-    for number in 1.. {
-        let page = fetch(Page::new(number, Page::MAX_PER_PAGE)).await?;
-        let full = page.len() as i64 == Page::MAX_PER_PAGE;
-        rows.extend(page);
-        if !full {
-            break;
-        }
-    }
-    Ok(rows)
 }

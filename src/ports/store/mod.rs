@@ -8,13 +8,13 @@
 //!
 //! # Layout
 //! - [`error`](StoreError): the typed errors every method returns.
-//! - [`page`](Page): pagination with upstream's limits.
+//! - [`page`](Page): pagination with upstream's limits; [`every_page`] reads a whole listing.
 //! - identity: [`UserStore`], [`OrgStore`], [`PermStore`].
 //! - repo: [`RepoStore`] (with redirections).
 //! - pipeline: [`PipelineStore`], [`ConfigStore`], [`LogRetentionStore`].
 //! - workflow: [`WorkflowStore`] (workflows and steps), [`LogStore`].
 //! - queue: [`AgentStore`], [`TaskStore`].
-//! - scoped: [`SecretStore`], [`RegistryStore`].
+//! - scoped: [`SecretStore`], [`RegistryStore`], [`CredentialSealing`].
 //! - cron: [`CronStore`].
 //! - server: [`ForgeStore`], [`SettingStore`].
 
@@ -32,11 +32,11 @@ mod workflow;
 pub use cron::CronStore;
 pub use error::StoreError;
 pub use identity::{OrgStore, PermStore, UserStore};
-pub use page::Page;
+pub use page::{Page, every_page};
 pub use pipeline::{ConfigStore, LogRetentionStore, PipelineFilter, PipelineStore};
 pub use queue::{AgentStore, TaskStore};
 pub use repo::RepoStore;
-pub use scoped::{RegistryStore, SecretStore};
+pub use scoped::{CredentialSealing, RegistryStore, Reseal, SecretStore};
 pub use server::{ForgeStore, SettingStore};
 pub use workflow::{LogStore, WorkflowStore, WorkflowTree};
 
@@ -66,6 +66,7 @@ pub trait Store:
     + TaskStore
     + SecretStore
     + RegistryStore
+    + CredentialSealing
     + CronStore
     + ForgeStore
     + SettingStore
@@ -87,6 +88,7 @@ impl<T> Store for T where
         + TaskStore
         + SecretStore
         + RegistryStore
+        + CredentialSealing
         + CronStore
         + ForgeStore
         + SettingStore

@@ -1,6 +1,10 @@
 //! Pagination of list queries, with upstream's rules (api.md §1.0): `page` below 1 means 1, and
 //! `per_page` below 1 or above 50 means 50, so no caller can ask for more than 50 rows.
 
+use std::future::Future;
+
+use crate::ports::store::StoreError;
+
 /// One page of a list: which page (from 1) and how many rows per page (1..=50).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Page {
@@ -46,6 +50,27 @@ impl Default for Page {
     fn default() -> Self {
         Self::new(1, Self::MAX_PER_PAGE)
     }
+}
+
+/// Every row of a paged listing, fetched page by page until a short page ends it.
+///
+/// # Errors
+/// The first failing page's error.
+pub async fn every_page<T, F, Fut>(mut fetch: F) -> Result<Vec<T>, StoreError>
+where
+    F: FnMut(Page) -> Fut,
+    Fut: Future<Output = Result<Vec<T>, StoreError>>,
+{
+    let mut all = Vec::new();
+    for n in 1.. {
+        let rows = fetch(Page::new(n, Page::MAX_PER_PAGE)).await?;
+        let last = rows.len() < Page::MAX_PER_PAGE as usize;
+        all.extend(rows);
+        if last {
+            break;
+        }
+    }
+    Ok(all)
 }
 
 #[cfg(test)]

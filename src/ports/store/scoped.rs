@@ -1,10 +1,15 @@
 //! Store ports of the resources scoped to a repo, an org or the whole server: secrets and
 //! registry credentials. A [`Scope`] selects the rows whose `(org_id, repo_id)` are its ids.
+//!
+//! The credentials themselves (secret values, registry passwords) may be sealed at rest with a
+//! [`SecretCipher`]: these traits always take and return plaintext, and
+//! [`CredentialSealing`] rewrites the stored values when sealing is turned on or off.
 
 use async_trait::async_trait;
 
 use crate::domain::registry::Registry;
 use crate::domain::secret::{Scope, Secret};
+use crate::ports::cipher::SecretCipher;
 use crate::ports::store::{Page, StoreError};
 
 /// Secrets.
@@ -75,4 +80,29 @@ pub trait RegistryStore: Send + Sync + 'static {
     /// # Errors
     /// MUST return [`StoreError::NotFound`] when the registry does not exist.
     async fn delete_registry(&self, id: i64) -> Result<(), StoreError>;
+}
+
+/// How [`CredentialSealing::reseal_credentials`] rewrites the stored credentials.
+pub struct Reseal<'a> {
+    /// The cipher the values are sealed with now; `None`: they are plaintext.
+    pub from: Option<&'a dyn SecretCipher>,
+    /// The cipher to seal them with; `None`: store them as plaintext.
+    pub to: Option<&'a dyn SecretCipher>,
+    /// The server setting holding the key check value.
+    pub key_check_setting: &'a str,
+    /// The new key check value; `None` deletes the setting.
+    pub key_check: Option<String>,
+}
+
+/// Turning the sealing of credentials at rest on and off.
+#[async_trait]
+pub trait CredentialSealing: Send + Sync + 'static {
+    /// Rewrites every secret value and registry password as [`Reseal`] says (each sealed value
+    /// bound to its record's id) and sets or deletes the key check setting, all in one
+    /// transaction. Returns how many values were rewritten.
+    ///
+    /// # Errors
+    /// MUST return [`StoreError::Unknown`] naming the record when a value does not open with
+    /// `from`; nothing is changed then.
+    async fn reseal_credentials(&self, reseal: Reseal<'_>) -> Result<u64, StoreError>;
 }

@@ -16,6 +16,7 @@ use crate::adapters::http::auth::Caller;
 use crate::adapters::http::dto::org::{OrgDto, OrgPermDto};
 use crate::adapters::http::error::ApiError;
 use crate::adapters::http::guard;
+use crate::app::repos::RepoError;
 use crate::domain::org::{Org, OrgPerm};
 use crate::domain::secret::Scope;
 use crate::domain::user::User;
@@ -75,18 +76,19 @@ pub(crate) async fn org_member(
     }
 }
 
-/// Deletes an org with its secrets and every repo in it (with everything the repos own).
-pub(crate) async fn delete_org_with_repos(state: &AppState, org_id: i64) -> Result<(), StoreError> {
+/// Deletes an org with its secrets and every repo in it (with everything the repos own, step
+/// logs included).
+pub(crate) async fn delete_org_with_repos(state: &AppState, org_id: i64) -> Result<(), RepoError> {
     let store = &state.store;
     for repo in every_page(|page| store.list_repos(false, page)).await? {
         if repo.org_id == org_id {
-            store.delete_repo(repo.id).await?;
+            state.repos.delete(repo.id).await?;
         }
     }
     for secret in every_page(|page| store.list_secrets(Scope::Org(org_id), page)).await? {
         store.delete_secret(secret.id).await?;
     }
-    store.delete_org(org_id).await
+    Ok(store.delete_org(org_id).await?)
 }
 
 #[OpenApi(tag = "ApiTags::Orgs")]

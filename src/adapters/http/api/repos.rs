@@ -70,6 +70,7 @@ impl From<RepoError> for ApiError {
             RepoError::NotAdmin => ApiError::new(StatusCode::FORBIDDEN, e.to_string()),
             RepoError::Forge(e) => e.into(),
             RepoError::Store(e) => e.into(),
+            RepoError::Logs(e) => e.into(),
         }
     }
 }

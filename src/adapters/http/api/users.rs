@@ -1,8 +1,6 @@
 //! `/api/users`: user administration (server admins only). A user is named by login on the
 //! server's forge, or by `forge_remote_id` when that query (or body field) is given.
 
-use std::future::Future;
-
 use poem::http::StatusCode;
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
@@ -45,23 +43,7 @@ pub struct UserInput {
     pub forge_remote_id: Option<String>,
 }
 
-/// Every row of a paged listing, fetched page by page until a short page ends it.
-pub(super) async fn every_page<T, F, Fut>(mut fetch: F) -> Result<Vec<T>, StoreError>
-where
-    F: FnMut(Page) -> Fut,
-    Fut: Future<Output = Result<Vec<T>, StoreError>>,
-{
-    let mut all = Vec::new();
-    for n in 1.. {
-        let rows = fetch(Page::new(n, Page::MAX_PER_PAGE)).await?;
-        let last = rows.len() < Page::MAX_PER_PAGE as usize;
-        all.extend(rows);
-        if last {
-            break;
-        }
-    }
-    Ok(all)
-}
+pub(super) use crate::ports::store::every_page;
 
 impl UsersApi {
     /// The user named by `forge_remote_id` when given, else by `login`, on `forge_id` (the
