@@ -232,6 +232,9 @@ impl ExtensionConfig {
             .as_deref()
             .or(self.config_service_endpoint.as_deref())
             .filter(|e| !e.trim().is_empty())
+    }
+}
+
 /// Encryption of credentials at rest (upstream's `WOODPECKER_ENCRYPTION_*`); off by default.
 #[derive(Debug, Clone, Args)]
 pub struct EncryptionConfig {

@@ -85,7 +85,9 @@ impl PipelineActionsApi {
     /// 200 with the pipeline, or 204 `Pipeline-Filtered: true`.
     async fn started(&self, created: Created) -> Result<StartedResponse, ApiError> {
         Ok(match created {
-            Created::Pipeline(pipeline) => StartedResponse::Started(Json(Box::new(self.with_tree(&pipeline).await?))),
+            Created::Pipeline(pipeline) => {
+                StartedResponse::Started(Json(Box::new(self.with_tree(&pipeline).await?)))
+            }
             Created::Filtered => StartedResponse::Filtered("true".into()),
         })
     }
