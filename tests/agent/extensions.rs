@@ -103,7 +103,8 @@ async fn a_config_extension_behind_https_is_reached_when_its_ca_is_trusted() {
     let answer = json!({"configs": [{"name": "central", "data": CENTRAL}]});
     let extension = FakeExtension::start_https(Form::Rfc9421, Answer::json(200, answer), &ca).await;
     assert!(extension.url.starts_with("https://localhost:"), "{}", extension.url);
-    let (ci, repo) = config_extension_ci(&extension, &[LOOPBACK, ("NUTHATCH_EXTENSION_CA_FILE", ca.path())]).await;
+    let (ci, repo) =
+        config_extension_ci(&extension, &[LOOPBACK, ("NUTHATCH_EXTENSION_CA_FILE", ca.path())]).await;
 
     let pipeline = ci.finished(&repo, 1).await;
     assert_eq!(pipeline["status"], "success", "{pipeline:#}");

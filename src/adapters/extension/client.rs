@@ -77,8 +77,9 @@ impl HttpExtensionClient {
             .enable_http1()
             .wrap_connector(tcp);
         let http = Client::builder(TokioExecutor::new()).build(connector);
-        let user_agent = HeaderValue::try_from(format!("Woodpecker/{} (server-extensions)", settings.version))
-            .context("the version makes no valid User-Agent")?;
+        let user_agent =
+            HeaderValue::try_from(format!("Woodpecker/{} (server-extensions)", settings.version))
+                .context("the version makes no valid User-Agent")?;
         Ok(Self { http, user_agent, signer, rules, timeout: settings.timeout })
     }
 

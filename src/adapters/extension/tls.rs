@@ -51,7 +51,10 @@ mod tests {
     #[test]
     fn a_missing_or_empty_ca_file_is_a_clear_error() {
         let missing = client_config(Some(Path::new("/nonexistent/ca.pem"))).unwrap_err();
-        assert!(format!("{missing:#}").contains("cannot read the CA file /nonexistent/ca.pem"), "{missing:#}");
+        assert!(
+            format!("{missing:#}").contains("cannot read the CA file /nonexistent/ca.pem"),
+            "{missing:#}"
+        );
 
         let empty = std::env::temp_dir().join(format!("nuthatch-empty-ca-{}.pem", std::process::id()));
         std::fs::write(&empty, "no certificate here\n").unwrap();
