@@ -102,8 +102,14 @@ pub async fn perms_are_replaced_and_list_the_users_writable_repos_by_full_name(s
         .await
         .unwrap();
     store.set_perm(&Perm { user_id: user.id, repo_id: hidden.id, ..Perm::default() }).await.unwrap();
-    store.set_perm(&Perm { user_id: user.id, repo_id: readonly.id, pull: true, ..Perm::default() }).await.unwrap();
-    store.set_perm(&Perm { user_id: user.id, repo_id: archived.id, push: true, ..Perm::default() }).await.unwrap();
+    store
+        .set_perm(&Perm { user_id: user.id, repo_id: readonly.id, pull: true, ..Perm::default() })
+        .await
+        .unwrap();
+    store
+        .set_perm(&Perm { user_id: user.id, repo_id: archived.id, push: true, ..Perm::default() })
+        .await
+        .unwrap();
     let names = |listed: &[(Repo, Perm)]| listed.iter().map(|(r, _)| r.full_name.clone()).collect::<Vec<_>>();
     let active = store.list_writable_repos(user.id, false).await.unwrap();
     assert_eq!(names(&active), ["team/alpha", "team/beta"]);

@@ -83,7 +83,11 @@ impl PermStore for SqlStore {
         .map(Perm::from)
     }
 
-    async fn get_repo_with_perm(&self, repo_id: i64, user_id: i64) -> Result<(Repo, Option<Perm>), StoreError> {
+    async fn get_repo_with_perm(
+        &self,
+        repo_id: i64,
+        user_id: i64,
+    ) -> Result<(Repo, Option<Perm>), StoreError> {
         let (repo, perm) = with_conn!(self, read, "repo", |c, _| {
             repos::table
                 .left_join(perms::table.on(perms::repo_id.eq(repos::id).and(perms::user_id.eq(user_id))))
@@ -95,7 +99,11 @@ impl PermStore for SqlStore {
         Ok((repo.into_domain()?, perm.map(Perm::from)))
     }
 
-    async fn list_writable_repos(&self, user_id: i64, inactive_too: bool) -> Result<Vec<(Repo, Perm)>, StoreError> {
+    async fn list_writable_repos(
+        &self,
+        user_id: i64,
+        inactive_too: bool,
+    ) -> Result<Vec<(Repo, Perm)>, StoreError> {
         let rows = with_conn!(self, read, "repo", |c, _| {
             let mut query = perms::table
                 .inner_join(repos::table)

@@ -110,7 +110,11 @@ pub trait PermStore: Send + Sync + 'static {
     ///
     /// # Errors
     /// MUST return [`StoreError::NotFound`] when the repo does not exist.
-    async fn get_repo_with_perm(&self, repo_id: i64, user_id: i64) -> Result<(Repo, Option<Perm>), StoreError>;
+    async fn get_repo_with_perm(
+        &self,
+        repo_id: i64,
+        user_id: i64,
+    ) -> Result<(Repo, Option<Perm>), StoreError>;
 
     /// Every repo the user may push to or administer, with the permission, ordered by full name;
     /// inactive repos only when `inactive_too`. Unpaged, as upstream's `RepoList`: the user's
@@ -118,5 +122,9 @@ pub trait PermStore: Send + Sync + 'static {
     ///
     /// # Errors
     /// Only backend failures.
-    async fn list_writable_repos(&self, user_id: i64, inactive_too: bool) -> Result<Vec<(Repo, Perm)>, StoreError>;
+    async fn list_writable_repos(
+        &self,
+        user_id: i64,
+        inactive_too: bool,
+    ) -> Result<Vec<(Repo, Perm)>, StoreError>;
 }
