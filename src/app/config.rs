@@ -223,6 +223,9 @@ pub struct ExtensionConfig {
     /// Limit of one extension request (Go duration); three tries are made.
     #[arg(long, env = "NUTHATCH_EXTENSION_TIMEOUT", default_value = "10s", value_parser = parse_go_duration)]
     pub extension_timeout: u64,
+    /// PEM bundle of CAs trusted for `https://` extensions besides the system's.
+    #[arg(long, env = "NUTHATCH_EXTENSION_CA_FILE")]
+    pub extension_ca_file: Option<std::path::PathBuf>,
 }
 
 impl ExtensionConfig {

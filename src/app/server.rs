@@ -221,6 +221,7 @@ fn extensions(config: &ExtensionConfig, key: &SigningKey) -> anyhow::Result<Exte
         allowed_hosts: HostRules::parse(&config.extensions_allowed_hosts),
         timeout: Duration::from_secs(config.extension_timeout),
         version: crate::app::version::version(),
+        ca_file: config.extension_ca_file.clone(),
     };
     let client = HttpExtensionClient::new(signer, settings).context("cannot set up the extension client")?;
     let endpoints = ExtensionEndpoints {

@@ -1,17 +1,26 @@
 //! An extension for one test: a poem server on a loopback port that checks the signature of
 //! every request as a real extension would (with the verifiers of `tests/common/signatures.rs`
 //! and the public key the server publishes), records it with the verdict, and gives the answer
-//! the test scripted, or 401 when the signature is wrong.
+//! the test scripted, or 401 when the signature is wrong. It speaks plain HTTP, or HTTPS with a
+//! certificate for `localhost` from a [`TestCa`] made for the test.
 
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use poem::listener::{Acceptor, Listener, TcpListener};
+use poem::http::uri::Scheme;
+use poem::listener::{Acceptor, AcceptorExt, BoxAcceptor, Listener, TcpAcceptor, TcpListener};
+use poem::web::{LocalAddr, RemoteAddr};
 use poem::{Request, Response, Server, endpoint::make, http::StatusCode};
+use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
+use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 use serde_json::Value;
+use tokio_rustls::TlsAcceptor;
+use tokio_rustls::server::TlsStream;
 
 use crate::agent::harness::Ci;
 use crate::signatures::{Received, ed25519_key_of, unix_now, verify_cavage, verify_rfc9421};
+use crate::test_server::temp_dir;
 
 /// The RFC 9421 label Woodpecker 3.x signs with.
 pub const RFC9421_LABEL: &str = "woodpecker-ci-extensions";
@@ -65,8 +74,18 @@ pub struct FakeExtension {
 }
 
 impl FakeExtension {
-    /// Starts it on a free loopback port.
+    /// Starts it on a free loopback port, speaking plain HTTP.
     pub async fn start(form: Form, answer: Answer) -> Self {
+        Self::serve(form, answer, None).await
+    }
+
+    /// Starts it on a free loopback port, speaking HTTPS with a certificate for `localhost`
+    /// that `ca` signed; its URL names `localhost`, so the name is what the client verifies.
+    pub async fn start_https(form: Form, answer: Answer, ca: &TestCa) -> Self {
+        Self::serve(form, answer, Some(ca)).await
+    }
+
+    async fn serve(form: Form, answer: Answer, tls: Option<&TestCa>) -> Self {
         let key: Arc<Mutex<Option<Vec<u8>>>> = Arc::default();
         let received = Arc::new(Mutex::new(Vec::new()));
         let (sink, trusted) = (received.clone(), key.clone());
@@ -93,12 +112,19 @@ impl FakeExtension {
                     .body(answer.body)
             }
         });
-        let acceptor = TcpListener::bind("127.0.0.1:0").into_acceptor().await.unwrap();
-        let addr = *acceptor.local_addr()[0].as_socket_addr().unwrap();
+        let tcp = TcpListener::bind("127.0.0.1:0").into_acceptor().await.unwrap();
+        let addr = *tcp.local_addr()[0].as_socket_addr().unwrap();
+        let (acceptor, url): (BoxAcceptor, String) = match tls {
+            None => (tcp.boxed(), format!("http://{addr}")),
+            Some(ca) => {
+                let tls = TlsTcpAcceptor { tcp, tls: TlsAcceptor::from(ca.server.clone()) };
+                (tls.boxed(), format!("https://localhost:{}", addr.port()))
+            }
+        };
         let task = tokio::spawn(async move {
             let _ = Server::new_with_acceptor(acceptor).run(endpoint).await;
         });
-        Self { url: format!("http://{addr}/extension/hook?token=abc"), key, received, task }
+        Self { url: format!("{url}/extension/hook?token=abc"), key, received, task }
     }
 
     /// Trusts the public key `ci` serves at `/api/signature/public-key`, as an extension's
@@ -132,5 +158,70 @@ async fn receive(request: Request) -> Received {
 impl Drop for FakeExtension {
     fn drop(&mut self) {
         self.task.abort();
+    }
+}
+
+/// A CA made for one test, its certificate written where `NUTHATCH_EXTENSION_CA_FILE` can point,
+/// and the server side of a certificate it signed for `localhost`.
+pub struct TestCa {
+    /// The PEM file holding the CA's certificate.
+    pub file: PathBuf,
+    server: Arc<rustls::ServerConfig>,
+}
+
+impl TestCa {
+    /// Makes the CA, the `localhost` certificate and the PEM file.
+    pub fn new() -> Self {
+        let ca_key = KeyPair::generate().unwrap();
+        let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        ca_params.distinguished_name.push(DnType::CommonName, "Nuthatch test CA");
+        let ca_cert = ca_params.self_signed(&ca_key).unwrap();
+        let issuer = Issuer::new(ca_params, ca_key);
+
+        let key = KeyPair::generate().unwrap();
+        let cert =
+            CertificateParams::new(vec!["localhost".to_owned()]).unwrap().signed_by(&key, &issuer).unwrap();
+        let private = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let server = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(vec![cert.der().clone()], private)
+            .unwrap();
+
+        let file = temp_dir("extension-ca").join("ca.pem");
+        std::fs::write(&file, ca_cert.pem()).unwrap();
+        Self { file, server: Arc::new(server) }
+    }
+
+    /// The CA file's path, for `NUTHATCH_EXTENSION_CA_FILE`.
+    pub fn path(&self) -> &str {
+        self.file.to_str().unwrap()
+    }
+}
+
+/// TLS over loopback TCP; a failed handshake (a client refusing the certificate) drops that
+/// connection and waits for the next, as a real server would.
+struct TlsTcpAcceptor {
+    tcp: TcpAcceptor,
+    tls: TlsAcceptor,
+}
+
+impl Acceptor for TlsTcpAcceptor {
+    type Io = TlsStream<tokio::net::TcpStream>;
+
+    fn local_addr(&self) -> Vec<LocalAddr> {
+        self.tcp.local_addr()
+    }
+
+    async fn accept(&mut self) -> std::io::Result<(Self::Io, LocalAddr, RemoteAddr, Scheme)> {
+        loop {
+            let (stream, local, remote, _) = self.tcp.accept().await?;
+            if let Ok(tls) = self.tls.accept(stream).await {
+                return Ok((tls, local, remote, Scheme::HTTPS));
+            }
+        }
     }
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::agent::extension_server::{Answer, CAVAGE_KEY_ID, FakeExtension, Form, RFC9421_LABEL};
+use crate::agent::extension_server::{Answer, CAVAGE_KEY_ID, FakeExtension, Form, RFC9421_LABEL, TestCa};
 use crate::agent::harness::{Ci, TestRepo, step};
 use crate::signatures::{MAX_AGE, verify_cavage, verify_rfc9421};
 
@@ -95,6 +95,34 @@ async fn a_config_extension_answering_200_replaces_the_repos_config_on_create_an
     assert_eq!(restart_request["pipeline"]["number"], 2);
     assert_eq!(restart_request["configs"][0]["name"], "central", "the restart sends the stored files");
     assert_all_verified(&extension);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_config_extension_behind_https_is_reached_when_its_ca_is_trusted() {
+    let ca = TestCa::new();
+    let answer = json!({"configs": [{"name": "central", "data": CENTRAL}]});
+    let extension = FakeExtension::start_https(Form::Rfc9421, Answer::json(200, answer), &ca).await;
+    assert!(extension.url.starts_with("https://localhost:"), "{}", extension.url);
+    let (ci, repo) =
+        config_extension_ci(&extension, &[LOOPBACK, ("NUTHATCH_EXTENSION_CA_FILE", ca.path())]).await;
+
+    let pipeline = ci.finished(&repo, 1).await;
+    assert_eq!(pipeline["status"], "success", "{pipeline:#}");
+    assert!(logged(&ci, &repo, &pipeline, "central").await.contains("from the extension"));
+    assert_all_verified(&extension);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_https_extension_with_an_untrusted_certificate_fails_the_pipeline_with_the_reason() {
+    let ca = TestCa::new();
+    let extension = FakeExtension::start_https(Form::Rfc9421, Answer::status(204), &ca).await;
+    let (ci, repo) = config_extension_ci(&extension, &[LOOPBACK]).await;
+
+    let pipeline = ci.finished(&repo, 1).await;
+    assert_eq!(pipeline["status"], "error", "{pipeline:#}");
+    let message = pipeline["errors"][0]["message"].as_str().unwrap();
+    assert!(message.contains("invalid peer certificate") && message.contains("UnknownIssuer"), "{message}");
+    assert!(extension.received().is_empty(), "no request got past the handshake");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -2,17 +2,27 @@
 //! tried up to three times with exponential backoff on timeouts, failed connections and 5xx
 //! answers, signed afresh for every try; each try times out on its own (10 s by default). The
 //! allow-list is applied to IP literals here and to resolved addresses by the resolver; redirects
-//! are not followed, since a redirect could lead around the allow-list. Plain HTTP only for now.
+//! are not followed, since a redirect could lead around the allow-list. `https://` endpoints
+//! are verified against the host name in the URL (see [`tls`](super::tls)), whatever address
+//! the allow-list let the connection go to.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use anyhow::Context;
 use async_trait::async_trait;
 use bytes::Bytes;
+use http::header::{CONTENT_TYPE, HeaderValue, USER_AGENT};
+use http_body_util::{BodyExt, Full};
+use hyper_rustls::HttpsConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
 use url::Url;
 
 use crate::adapters::extension::hosts::{BlockedHost, GuardedResolver, HostRules};
-use crate::adapters::extension::wire;
+use crate::adapters::extension::{tls, wire};
 use crate::domain::yaml::ConfigFile;
 use crate::domain::yaml::options::{Registry, Secret};
 use crate::ports::extension::{
@@ -35,11 +45,17 @@ pub struct ClientSettings {
     pub timeout: Duration,
     /// The version in `User-Agent: Woodpecker/<version> (server-extensions)`.
     pub version: String,
+    /// A PEM bundle of CAs trusted besides the system's (`NUTHATCH_EXTENSION_CA_FILE`).
+    pub ca_file: Option<PathBuf>,
 }
 
-/// Signed JSON requests to extensions over HTTP.
+/// The connector: TLS for `https://`, plain TCP for `http://`, both through the guarded resolver.
+type Connector = HttpsConnector<HttpConnector<GuardedResolver>>;
+
+/// Signed JSON requests to extensions over HTTP(S).
 pub struct HttpExtensionClient {
-    http: reqwest::Client,
+    http: Client<Connector, Full<Bytes>>,
+    user_agent: HeaderValue,
     signer: Arc<dyn RequestSigner>,
     rules: Arc<HostRules>,
     timeout: Duration,
@@ -49,16 +65,22 @@ impl HttpExtensionClient {
     /// A client signing with `signer`.
     ///
     /// # Errors
-    /// When the HTTP client cannot be set up.
+    /// When the CA file is unusable or the version makes no valid header.
     pub fn new(signer: Arc<dyn RequestSigner>, settings: ClientSettings) -> anyhow::Result<Self> {
         let rules = Arc::new(settings.allowed_hosts);
-        let http = reqwest::Client::builder()
-            .timeout(settings.timeout)
-            .user_agent(format!("Woodpecker/{} (server-extensions)", settings.version))
-            .redirect(reqwest::redirect::Policy::none())
-            .dns_resolver(Arc::new(GuardedResolver::new(rules.clone())))
-            .build()?;
-        Ok(Self { http, signer, rules, timeout: settings.timeout })
+        let mut tcp = HttpConnector::new_with_resolver(GuardedResolver::new(rules.clone()));
+        // The TLS layer wraps it and handles `https://` itself.
+        tcp.enforce_http(false);
+        let connector = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(tls::client_config(settings.ca_file.as_deref())?)
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(tcp);
+        let http = Client::builder(TokioExecutor::new()).build(connector);
+        let user_agent =
+            HeaderValue::try_from(format!("Woodpecker/{} (server-extensions)", settings.version))
+                .context("the version makes no valid User-Agent")?;
+        Ok(Self { http, user_agent, signer, rules, timeout: settings.timeout })
     }
 
     /// POSTs `body` to `endpoint`: the final status and body, after retries.
@@ -86,21 +108,27 @@ impl HttpExtensionClient {
         }
     }
 
-    /// One signed try.
+    /// One signed try, limited to the timeout from connecting to the answer's last byte.
     async fn try_once(&self, url: &Url, target: &str, body: &[u8]) -> Result<(u16, Bytes), ExtensionError> {
         let signable = SignableRequest { method: "POST", target, body };
-        let mut request = self
-            .http
-            .post(url.clone())
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .body(body.to_vec());
+        let mut request = http::Request::post(url.as_str())
+            .header(CONTENT_TYPE, "application/json")
+            .header(USER_AGENT, self.user_agent.clone());
         for (name, value) in self.signer.sign(&signable).await? {
             request = request.header(name, value);
         }
-        let response = request.send().await.map_err(|e| self.classify(e))?;
-        let status = response.status().as_u16();
-        let body = response.bytes().await.map_err(|e| self.classify(e))?;
-        Ok((status, body))
+        let request = request
+            .body(Full::new(Bytes::copy_from_slice(body)))
+            .map_err(|e| ExtensionError::Signing(format!("the signed request is not valid HTTP: {e}")))?;
+        let exchange = async {
+            let response = self.http.request(request).await.map_err(|e| classify(&e))?;
+            let status = response.status().as_u16();
+            let body = response.into_body().collect().await.map_err(|e| classify(&e))?.to_bytes();
+            Ok((status, body))
+        };
+        tokio::time::timeout(self.timeout, exchange)
+            .await
+            .map_err(|_| ExtensionError::Timeout(self.timeout.as_secs()))?
     }
 
     /// The endpoint as a URL, refused when it is not HTTP(S) or names a disallowed address.
@@ -110,10 +138,8 @@ impl HttpExtensionClient {
             reason: reason.to_owned(),
         };
         let url = Url::parse(endpoint).map_err(|e| invalid(&e.to_string()))?;
-        match url.scheme() {
-            "http" => {}
-            "https" => return Err(invalid("https endpoints are not supported yet; use http")),
-            _ => return Err(invalid("not an http URL")),
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(invalid("not an http or https URL"));
         }
         let host = url.host_str().ok_or_else(|| invalid("no host"))?;
         let literal = host.trim_start_matches('[').trim_end_matches(']');
@@ -122,25 +148,22 @@ impl HttpExtensionClient {
         }
         Ok(url)
     }
-
-    /// The port's error for a failed request.
-    fn classify(&self, error: reqwest::Error) -> ExtensionError {
-        let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&error);
-        while let Some(e) = source {
-            if let Some(blocked) = e.downcast_ref::<BlockedHost>() {
-                return ExtensionError::Blocked(blocked.0.clone());
-            }
-            source = e.source();
-        }
-        if error.is_timeout() {
-            ExtensionError::Timeout(self.timeout.as_secs())
-        } else {
-            ExtensionError::Unreachable(error_chain(&error))
-        }
-    }
 }
 
-/// The error and its causes, `: `-separated (reqwest's own message alone says little).
+/// The port's error for a failed connection or exchange: blocked by the allow-list, or
+/// unreachable with the whole cause chain (a refused certificate says why there).
+fn classify(error: &(dyn std::error::Error + 'static)) -> ExtensionError {
+    let mut source = Some(error);
+    while let Some(e) = source {
+        if let Some(blocked) = e.downcast_ref::<BlockedHost>() {
+            return ExtensionError::Blocked(blocked.0.clone());
+        }
+        source = e.source();
+    }
+    ExtensionError::Unreachable(error_chain(error))
+}
+
+/// The error and its causes, `: `-separated (hyper's own message alone says little).
 fn error_chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut source = error.source();

@@ -6,10 +6,14 @@
 //! fc00::/7), `loopback`, `*` (everything), CIDRs (`10.1.0.0/16`) and host name globs
 //! (`*.example.com`, matched on the name whatever it resolves to). The default is `external`.
 
+use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
-use reqwest::dns::{Addrs, Name, Resolve, Resolving};
+use hyper_util::client::legacy::connect::dns::Name;
+use tower_service::Service;
 
 /// The built-in address classes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -177,8 +181,19 @@ impl GuardedResolver {
     }
 }
 
-impl Resolve for GuardedResolver {
-    fn resolve(&self, name: Name) -> Resolving {
+/// A failed lookup or a [`BlockedHost`].
+pub type ResolveError = Box<dyn std::error::Error + Send + Sync>;
+
+impl Service<Name> for GuardedResolver {
+    type Response = std::vec::IntoIter<SocketAddr>;
+    type Error = ResolveError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, ResolveError>> + Send>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), ResolveError>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, name: Name) -> Self::Future {
         let rules = self.rules.clone();
         Box::pin(async move {
             let host = name.as_str().to_owned();
@@ -188,10 +203,9 @@ impl Resolve for GuardedResolver {
                 resolved.iter().copied().filter(|a| by_name || rules.allows_ip(a.ip())).collect();
             if allowed.is_empty() {
                 let addrs: Vec<String> = resolved.iter().map(|a| a.ip().to_string()).collect();
-                let blocked = BlockedHost(format!("{host} ({})", addrs.join(", ")));
-                return Err(Box::new(blocked) as Box<dyn std::error::Error + Send + Sync>);
+                return Err(Box::new(BlockedHost(format!("{host} ({})", addrs.join(", ")))) as ResolveError);
             }
-            Ok(Box::new(allowed.into_iter()) as Addrs)
+            Ok(allowed.into_iter())
         })
     }
 }

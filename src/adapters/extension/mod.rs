@@ -1,8 +1,9 @@
-//! Extensions over HTTP: the client for config, secret and registry services, and the two
+//! Extensions over HTTP(S): the client for config, secret and registry services, and the two
 //! signature forms it can sign with.
 //!
 //! # Layout
 //! - [`client`]: signed JSON POSTs with retries and timeouts.
+//! - [`tls`]: rustls on the ring provider, with the system's roots and an optional CA file.
 //! - [`hosts`]: the allow-list of hosts and addresses (`WOODPECKER_EXTENSIONS_ALLOWED_HOSTS`).
 //! - [`rfc9421`]: HTTP Message Signatures, as Woodpecker 3.x signs.
 //! - [`cavage`]: the `Signature:` header Woodpecker 2.x services verify.
@@ -12,4 +13,5 @@ pub mod cavage;
 pub mod client;
 pub mod hosts;
 pub mod rfc9421;
+pub mod tls;
 pub mod wire;
