@@ -14,15 +14,15 @@ mod fake_engine;
 mod test_server;
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use async_trait::async_trait;
 use base64::Engine as _;
 use clap::Parser;
 use nuthatch::adapters::backend::docker::{DockerBackend, DockerSettings};
 use nuthatch::app::agent::config::AgentConfig;
-use nuthatch::app::agent::runner::{self, LogLine, Reporter, StepReport};
+use nuthatch::app::agent::recorder::RecordingReporter;
+use nuthatch::app::agent::runner;
 use nuthatch::domain::workload::{AuthSpec, StageSpec, StepSpec, Workload};
 use nuthatch::ports::backend::{Backend, BackendError, Exit};
 use serde_json::{Value, json};
@@ -299,37 +299,6 @@ async fn an_unreachable_daemon_is_reported_unavailable() {
     assert!(error.to_string().contains(&format!("127.0.0.1:{closed}")), "{error}");
 }
 
-/// What the runner reports, by step UUID.
-#[derive(Default)]
-struct Recorder {
-    updates: Mutex<Vec<StepReport>>,
-    lines: Mutex<Vec<LogLine>>,
-}
-
-#[async_trait]
-impl Reporter for Recorder {
-    async fn update(&self, report: StepReport) {
-        self.updates.lock().unwrap().push(report);
-    }
-    async fn log(&self, line: LogLine) {
-        self.lines.lock().unwrap().push(line);
-    }
-}
-
-impl Recorder {
-    fn last(&self, uuid: &str) -> StepReport {
-        self.updates.lock().unwrap().iter().rev().find(|r| r.uuid == uuid).cloned().unwrap()
-    }
-    fn output(&self, uuid: &str) -> Vec<String> {
-        let lines = self.lines.lock().unwrap();
-        lines
-            .iter()
-            .filter(|l| l.uuid == uuid)
-            .map(|l| String::from_utf8_lossy(&l.data).into_owned())
-            .collect()
-    }
-}
-
 #[tokio::test]
 async fn the_runner_starts_services_without_waiting_and_removes_everything_at_the_end() {
     let engine = FakeEngine::on_tcp().await;
@@ -347,7 +316,7 @@ async fn the_runner_starts_services_without_waiting_and_removes_everything_at_th
     };
     let step = commands_step("test", "alpine:3.20");
     let work = workload(vec![vec![service], vec![step]]);
-    let recorder = Arc::new(Recorder::default());
+    let recorder = Arc::new(RecordingReporter::default());
     let (_cancel, canceled) = tokio::sync::watch::channel(false);
 
     let outcome =
@@ -355,7 +324,7 @@ async fn the_runner_starts_services_without_waiting_and_removes_everything_at_th
 
     assert!(outcome.error.is_empty() && !outcome.canceled, "{outcome:?}");
     assert_eq!(recorder.output("01JTEST"), ["+ make test", "all passed"]);
-    let test = recorder.last("01JTEST");
+    let test = recorder.last("01JTEST").expect("reported");
     assert!(test.exited && test.exit_code == 0, "{test:?}");
     assert!(engine.calls_to("POST /containers/wp_01JDATABASE/start").len() == 1, "the service started");
     assert!(engine.calls_to("POST /containers/wp_01JDATABASE/wait").is_empty(), "nobody waits for a service");

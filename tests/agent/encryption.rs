@@ -2,8 +2,6 @@
 //! pipeline still gets its secret, a wrong or missing key stops the server at start with one
 //! clear line, and `WOODPECKER_ENCRYPTION_DISABLE` turns encryption off for good.
 
-use serde_json::json;
-
 use crate::agent::harness::{Ci, TestRepo, step};
 
 const KEY: &str = "correct horse battery staple";
@@ -35,15 +33,7 @@ async fn secret_reaches_pipeline(ci: &Ci, repo: &TestRepo, number: i64) {
 async fn an_encrypted_secret_reaches_the_pipeline_and_only_the_right_key_starts_the_server() {
     let mut ci = Ci::start(&[("WOODPECKER_ENCRYPTION_KEY", KEY)]);
     let repo = ci.repo("sealed").await;
-    let created = ci
-        .http
-        .post(ci.url(&format!("/api/repos/{}/secrets", repo.id)))
-        .bearer_auth(&ci.token)
-        .json(&json!({"name": "deploy_token", "value": "s3cr3t-value", "events": ["push"]}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(created.status(), 200, "{}", created.text().await.unwrap());
+    ci.add_secret(&repo, "deploy_token", "s3cr3t-value").await;
     secret_reaches_pipeline(&ci, &repo, 1).await;
 
     let wrong = ci.server.start_failing_with(&[("WOODPECKER_ENCRYPTION_KEY", "another key")]);
@@ -66,15 +56,7 @@ async fn an_encrypted_secret_reaches_the_pipeline_and_only_the_right_key_starts_
 async fn disabling_encryption_decrypts_the_secrets_so_the_key_is_no_longer_needed() {
     let mut ci = Ci::start(&[("WOODPECKER_ENCRYPTION_KEY", KEY)]);
     let repo = ci.repo("unsealed").await;
-    let created = ci
-        .http
-        .post(ci.url(&format!("/api/repos/{}/secrets", repo.id)))
-        .bearer_auth(&ci.token)
-        .json(&json!({"name": "deploy_token", "value": "s3cr3t-value", "events": ["push"]}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(created.status(), 200);
+    ci.add_secret(&repo, "deploy_token", "s3cr3t-value").await;
 
     ci.server.restart_with(&[("WOODPECKER_ENCRYPTION_DISABLE", "true")]);
     ci.server.restart_with(&[("WOODPECKER_ENCRYPTION_KEY", ""), ("WOODPECKER_ENCRYPTION_DISABLE", "false")]);

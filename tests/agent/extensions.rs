@@ -248,15 +248,7 @@ steps:
     let ci = Ci::start(&[LOOPBACK, ("WOODPECKER_SECRET_EXTENSION_ENDPOINT", extension.url.as_str())]);
     extension.trust(&ci).await;
     let repo = ci.repo("secretive").await;
-    let stored = ci
-        .http
-        .post(ci.url(&format!("/api/repos/{}/secrets", repo.id)))
-        .bearer_auth(&ci.token)
-        .json(&json!({"name": "my_secret", "value": "stored", "events": ["push"]}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(stored.status(), 200);
+    ci.add_secret(&repo, "my_secret", "stored").await;
     ci.push(&repo, &[(".woodpecker.yaml", PIPELINE)]);
 
     let pipeline = ci.finished(&repo, 1).await;

@@ -100,6 +100,19 @@ impl Ci {
         resp.status().as_u16()
     }
 
+    /// Stores a repo secret for push pipelines, as admin.
+    pub async fn add_secret(&self, repo: &TestRepo, name: &str, value: &str) {
+        let resp = self
+            .http
+            .post(self.url(&format!("/api/repos/{}/secrets", repo.id)))
+            .bearer_auth(&self.token)
+            .json(&serde_json::json!({"name": name, "value": value, "events": ["push"]}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200, "secret {name}: {}", resp.text().await.unwrap());
+    }
+
     /// The pipeline as the API shows it, once `done` holds for it; panics after `limit`.
     pub async fn pipeline_when(
         &self,

@@ -192,41 +192,10 @@ async fn forward(output: Output, uuid: String, reporter: Arc<dyn Reporter>) {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Mutex;
-
     use super::*;
     use crate::adapters::backend::local::LocalBackend;
+    use crate::app::agent::recorder::RecordingReporter;
     use crate::domain::workload::StageSpec;
-
-    #[derive(Default)]
-    struct Recorder {
-        updates: Mutex<Vec<StepReport>>,
-        lines: Mutex<Vec<LogLine>>,
-    }
-
-    #[async_trait]
-    impl Reporter for Recorder {
-        async fn update(&self, report: StepReport) {
-            self.updates.lock().unwrap().push(report);
-        }
-        async fn log(&self, line: LogLine) {
-            self.lines.lock().unwrap().push(line);
-        }
-    }
-
-    impl Recorder {
-        fn last(&self, uuid: &str) -> StepReport {
-            self.updates.lock().unwrap().iter().rev().find(|r| r.uuid == uuid).cloned().unwrap()
-        }
-        fn output(&self, uuid: &str) -> Vec<String> {
-            let lines = self.lines.lock().unwrap();
-            lines
-                .iter()
-                .filter(|l| l.uuid == uuid)
-                .map(|l| String::from_utf8_lossy(&l.data).into_owned())
-                .collect()
-        }
-    }
 
     fn step(uuid: &str, commands: &[&str]) -> StepSpec {
         StepSpec {
@@ -246,11 +215,14 @@ mod tests {
         }
     }
 
-    async fn run_with(workload: &Workload, cancel: watch::Receiver<bool>) -> (Outcome, Arc<Recorder>) {
+    async fn run_with(
+        workload: &Workload,
+        cancel: watch::Receiver<bool>,
+    ) -> (Outcome, Arc<RecordingReporter>) {
         let root =
             std::env::temp_dir().join(format!("nuthatch-runner-{}-{}", std::process::id(), unix_now()));
         let backend: Arc<dyn Backend> = Arc::new(LocalBackend::new(&root));
-        let recorder = Arc::new(Recorder::default());
+        let recorder = Arc::new(RecordingReporter::default());
         let outcome = run(backend, "1", workload, recorder.clone(), cancel, Duration::from_secs(60)).await;
         let _ = std::fs::remove_dir_all(root);
         (outcome, recorder)
@@ -266,9 +238,9 @@ mod tests {
         let (outcome, rec) = run_with(&w, watch::channel(false).1).await;
         assert!(!outcome.canceled && outcome.error.is_empty());
         assert_eq!(rec.output("hello"), ["+ echo one", "one", "+ echo two", "two"]);
-        assert_eq!(rec.last("hello").exit_code, 0);
-        assert_eq!(rec.last("flaky").exit_code, 3);
-        assert!(rec.last("after").exited, "an ignored failure does not stop the workflow");
+        assert_eq!(rec.last("hello").expect("reported").exit_code, 0);
+        assert_eq!(rec.last("flaky").expect("reported").exit_code, 3);
+        assert!(rec.last("after").expect("reported").exited, "an ignored failure does not stop the workflow");
     }
 
     #[tokio::test]
@@ -277,8 +249,8 @@ mod tests {
         let w =
             workload(vec![vec![step("build", &["exit 1"])], vec![step("deploy", &["true"])], vec![notify]]);
         let (_, rec) = run_with(&w, watch::channel(false).1).await;
-        assert_eq!(rec.last("build").exit_code, 1);
-        assert!(rec.last("deploy").skipped);
+        assert_eq!(rec.last("build").expect("reported").exit_code, 1);
+        assert!(rec.last("deploy").expect("reported").skipped);
         assert_eq!(rec.output("notify"), ["+ echo failed", "failed"]);
     }
 
@@ -296,7 +268,7 @@ mod tests {
         stopper.await.unwrap();
         assert!(outcome.canceled);
         assert!(begun.elapsed() < Duration::from_secs(5));
-        assert!(rec.last("sleeper").canceled);
-        assert!(rec.updates.lock().unwrap().iter().all(|r| r.uuid != "never"));
+        assert!(rec.last("sleeper").expect("reported").canceled);
+        assert!(rec.last("never").is_none(), "a step after a canceled one never starts");
     }
 }
