@@ -27,7 +27,7 @@ pub enum Command {
     /// Run the CI server.
     Server(Box<ServerConfig>),
     /// Run an agent: take workflows from a server and run their steps.
-    Agent(AgentConfig),
+    Agent(Box<AgentConfig>),
     /// Create a repository of the built-in local forge (prints its id for activation).
     LocalRepo(LocalRepoArgs),
     /// Bring the database schema up to date and exit.

@@ -117,8 +117,11 @@ impl Drop for Project {
 /// A pipeline with one step.
 pub const ONE_STEP: &str = "steps:\n  - name: build\n    image: alpine\n    commands: [echo hi]\n";
 
+/// A name and a state.
+pub type Named = (String, String);
+
 /// The states of a pipeline's workflows, and of their steps, by name.
-pub fn tree(pipeline: &Value) -> Vec<(String, String, Vec<(String, String)>)> {
+pub fn tree(pipeline: &Value) -> Vec<(String, String, Vec<Named>)> {
     pipeline["workflows"]
         .as_array()
         .unwrap()
