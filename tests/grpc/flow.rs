@@ -137,6 +137,9 @@ async fn a_cancel_during_wait_answers_canceled() {
     let wait = tokio::spawn(async move { waiter.wait(proto::WaitRequest { id }).await });
     let state = proto::WorkflowState { started: now(), ..proto::WorkflowState::default() };
     client.init(proto::InitRequest { id: workflow.id.clone(), state: Some(state) }).await.unwrap();
+    // The Wait call must reach the queue before the cancel: a workflow the queue no longer knows
+    // reads as finished. Its ownership checks can take longer than Init on a busy machine.
+    tokio::time::sleep(Duration::from_millis(300)).await;
 
     server.engine.queue.cancel(std::slice::from_ref(&workflow.id)).await.unwrap();
     let waited = tokio::time::timeout(LONG, wait).await.expect("wait ends with the cancel").unwrap().unwrap();
