@@ -22,3 +22,16 @@ pub mod http;
 pub mod memory;
 pub mod redis;
 pub mod sql;
+
+/// An error and its causes, joined with `: ` (a library's top-level message alone often says
+/// little: hyper's "client error (Connect)", a pool's "timed out").
+pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}

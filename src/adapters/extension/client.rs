@@ -6,6 +6,7 @@
 //! are verified against the host name in the URL (see [`tls`](super::tls)), whatever address
 //! the allow-list let the connection go to.
 
+use crate::adapters::error_chain;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -161,18 +162,6 @@ fn classify(error: &(dyn std::error::Error + 'static)) -> ExtensionError {
         source = e.source();
     }
     ExtensionError::Unreachable(error_chain(error))
-}
-
-/// The error and its causes, `: `-separated (hyper's own message alone says little).
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(e) = source {
-        text.push_str(": ");
-        text.push_str(&e.to_string());
-        source = e.source();
-    }
-    text
 }
 
 /// Server errors upstream retries (500–510).

@@ -2,6 +2,7 @@
 //! forge errors map here, in one place; unexpected ones are logged with their cause and answered
 //! with an opaque 500.
 
+use crate::adapters::error_chain;
 use poem::http::StatusCode;
 
 use crate::app::identity::IdentityError;
@@ -48,18 +49,6 @@ impl ApiError {
         tracing::error!(error = %error_chain(cause), "request failed");
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal server error")
     }
-}
-
-/// An error and its sources, joined with `: `.
-fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 impl From<StoreError> for ApiError {
