@@ -181,12 +181,7 @@ async fn privileged_steps_with_pull_and_credentials_pull_with_registry_auth() {
     let pulls = engine.calls_to("POST /images/create");
     assert_eq!(pulls.len(), 1, "pull: true pulls although the daemon has the image");
     assert_eq!(pulls[0].query["fromImage"], "registry.example/team/builder");
-    let auth = pulls[0].registry_auth.as_deref().expect("X-Registry-Auth");
-    let decoded = base64::engine::general_purpose::STANDARD
-        .decode(auth)
-        .or_else(|_| base64::engine::general_purpose::URL_SAFE.decode(auth))
-        .unwrap();
-    let credentials: Value = serde_json::from_slice(&decoded).unwrap();
+    let credentials = pulls[0].registry_credentials().expect("X-Registry-Auth");
     assert_eq!(
         (credentials["username"].as_str(), credentials["password"].as_str()),
         (Some("robot"), Some("s3cret"))

@@ -1,13 +1,15 @@
-//! Config and secret extensions end to end: the server (with its embedded agent) calls an
-//! extension running in the test, which checks every request's signature with its own verifier
-//! and the public key the server publishes; the pipelines then run what the extension decided.
+//! Config, secret and registry extensions end to end: the server (with its embedded agent, or a
+//! docker agent on the fake Docker Engine for registries) calls an extension running in the
+//! test, which checks every request's signature with its own verifier and the public key the
+//! server publishes; the pipelines then run what the extension decided.
 
 use std::time::Duration;
 
 use serde_json::{Value, json};
 
 use crate::agent::extension_server::{Answer, CAVAGE_KEY_ID, FakeExtension, Form, RFC9421_LABEL, TestCa};
-use crate::agent::harness::{Ci, TestRepo, step};
+use crate::agent::harness::{AgentProcess, Ci, TestRepo, step};
+use crate::fake_engine::{Behaviour, FakeEngine};
 use crate::signatures::{MAX_AGE, verify_cavage, verify_rfc9421};
 
 /// The repo's own config.
@@ -123,6 +125,39 @@ async fn an_https_extension_with_an_untrusted_certificate_fails_the_pipeline_wit
     let message = pipeline["errors"][0]["message"].as_str().unwrap();
     assert!(message.contains("invalid peer certificate") && message.contains("UnknownIssuer"), "{message}");
     assert!(extension.received().is_empty(), "no request got past the handshake");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_repos_own_exclusive_config_extension_set_through_the_api_builds_the_pipeline() {
+    let answer = json!({"configs": [{"name": "central", "data": CENTRAL}]});
+    let extension = FakeExtension::start(Form::Rfc9421, Answer::json(200, answer)).await;
+    let ci = Ci::start(&[LOOPBACK]);
+    extension.trust(&ci).await;
+    let repo = ci.repo("own-endpoint").await;
+    let settings = json!({
+        "config_extension_endpoint": extension.url,
+        "config_extension_exclusive": true,
+        "config_extension_netrc": true,
+    });
+    let patched = ci
+        .http
+        .patch(ci.url(&format!("/api/repos/{}", repo.id)))
+        .bearer_auth(&ci.token)
+        .json(&settings)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(patched.status(), 200, "{}", patched.text().await.unwrap());
+    ci.push(&repo, &[(".woodpecker.yaml", OWN)]);
+
+    let pipeline = ci.finished(&repo, 1).await;
+    assert_eq!(pipeline["status"], "success", "{pipeline:#}");
+    assert!(logged(&ci, &repo, &pipeline, "central").await.contains("from the extension"));
+    assert_all_verified(&extension);
+    let body = extension.received()[0].0.json();
+    assert_eq!(body["repo"]["full_name"], "admin/own-endpoint");
+    assert_eq!(body["configs"], json!([]), "an exclusive extension is not sent the forge's files: {body}");
+    assert!(body["netrc"]["machine"].is_string(), "the repo asked for the netrc: {body}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -262,4 +297,51 @@ steps:
     let body = extension.received()[0].0.json();
     assert_eq!(body["repo"]["full_name"], "admin/secretive");
     assert!(body.get("configs").is_none(), "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn registry_credentials_from_the_registry_extension_authenticate_the_image_pull() {
+    const IMAGE: &str = "registry.example/team/builder:1";
+    const SECRET: &str = "registry-extension-agent";
+    let registries = json!({"registries": [
+        {"address": "registry.example", "username": "robot", "password": "from-the-extension"}
+    ]});
+    let extension = FakeExtension::start(Form::Rfc9421, Answer::json(200, registries)).await;
+    let engine = FakeEngine::on_tcp().await;
+    engine.runs(IMAGE, Behaviour { stdout: "built\n".into(), ..Behaviour::default() });
+    let ci = Ci::start(&[
+        LOOPBACK,
+        ("WOODPECKER_REGISTRY_EXTENSION_ENDPOINT", extension.url.as_str()),
+        ("NUTHATCH_EMBEDDED_AGENT", "false"),
+        ("WOODPECKER_AGENT_SECRET", SECRET),
+    ]);
+    extension.trust(&ci).await;
+    let agent =
+        AgentProcess::start(&ci, SECRET, &[("WOODPECKER_BACKEND", "docker"), ("DOCKER_HOST", &engine.host)]);
+    let repo = ci.repo("registered").await;
+    ci.add_registry(&repo, "registry.example", "robot", "stored-and-hidden").await;
+    ci.push(
+        &repo,
+        &[(
+            ".woodpecker.yaml",
+            &format!("steps:\n  - name: build\n    image: {IMAGE}\n    commands: [make]\n"),
+        )],
+    );
+
+    let pipeline = ci.finished(&repo, 1).await;
+    assert_eq!(pipeline["status"], "success", "{pipeline:#}\n{}", agent.log());
+    let pulls = engine.calls_to("POST /images/create");
+    let pull =
+        pulls.iter().find(|c| c.query["fromImage"] == "registry.example/team/builder").expect("image pulled");
+    let credentials = pull.registry_credentials().expect("X-Registry-Auth");
+    assert_eq!(
+        (credentials["username"].as_str(), credentials["password"].as_str()),
+        (Some("robot"), Some("from-the-extension")),
+        "the extension's credentials win over the stored ones for the same address"
+    );
+
+    assert_all_verified(&extension);
+    let body = extension.received()[0].0.json();
+    assert_eq!(body["repo"]["full_name"], "admin/registered");
+    assert_eq!(body["pipeline"]["number"], 1, "{body}");
 }

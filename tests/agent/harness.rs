@@ -102,15 +102,20 @@ impl Ci {
 
     /// Stores a repo secret for push pipelines, as admin.
     pub async fn add_secret(&self, repo: &TestRepo, name: &str, value: &str) {
-        let resp = self
-            .http
-            .post(self.url(&format!("/api/repos/{}/secrets", repo.id)))
-            .bearer_auth(&self.token)
-            .json(&serde_json::json!({"name": name, "value": value, "events": ["push"]}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(resp.status(), 200, "secret {name}: {}", resp.text().await.unwrap());
+        let secret = serde_json::json!({"name": name, "value": value, "events": ["push"]});
+        self.create(&format!("/api/repos/{}/secrets", repo.id), &secret).await;
+    }
+
+    /// Stores a repo's registry credentials, as admin.
+    pub async fn add_registry(&self, repo: &TestRepo, address: &str, username: &str, password: &str) {
+        let registry = serde_json::json!({"address": address, "username": username, "password": password});
+        self.create(&format!("/api/repos/{}/registries", repo.id), &registry).await;
+    }
+
+    /// POSTs `body` as admin; panics unless the answer is 200.
+    async fn create(&self, path: &str, body: &Value) {
+        let resp = self.http.post(self.url(path)).bearer_auth(&self.token).json(body).send().await.unwrap();
+        assert_eq!(resp.status(), 200, "POST {path}: {}", resp.text().await.unwrap());
     }
 
     /// The pipeline as the API shows it, once `done` holds for it; panics after `limit`.

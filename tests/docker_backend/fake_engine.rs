@@ -36,6 +36,16 @@ impl Call {
     pub fn label(&self) -> String {
         format!("{} {}", self.method, self.path)
     }
+
+    /// The decoded `X-Registry-Auth` JSON (`username`, `password`, ...), if the call had one.
+    /// Docker clients send it base64url-encoded; standard base64 is accepted too.
+    pub fn registry_credentials(&self) -> Option<Value> {
+        use base64::Engine as _;
+        use base64::engine::general_purpose::{STANDARD, URL_SAFE};
+        let auth = self.registry_auth.as_deref()?;
+        let decoded = URL_SAFE.decode(auth).or_else(|_| STANDARD.decode(auth)).ok()?;
+        serde_json::from_slice(&decoded).ok()
+    }
 }
 
 /// What the containers of an image do.
