@@ -101,6 +101,7 @@ database_contract!(
     sealing::sealed_credentials_never_reach_the_table_in_plaintext,
     sealing::enabling_encrypts_existing_credentials_and_disabling_decrypts_them,
     sealing::a_wrong_or_missing_key_is_refused_and_changes_nothing,
+    sealing::servers_starting_together_seal_each_credential_once,
 );
 
 /// Connection failures name the driver, the target and the cause on one line.

@@ -43,6 +43,28 @@ pub async fn start<S>(
 where
     S: CredentialSealing + SettingStore + ?Sized,
 {
+    // Another server starting at the same moment may change the setting between our read and
+    // our rewrite; the store then refuses the rewrite and we decide again from what it did.
+    let mut attempts = 1;
+    loop {
+        match settle(store, cipher.clone(), disable).await {
+            Err(e) if attempts < 3 && matches!(e.downcast_ref(), Some(StoreError::Conflict(_))) => {
+                attempts += 1;
+            }
+            outcome => return outcome,
+        }
+    }
+}
+
+/// One decision of [`start`], from the key check setting as it is now.
+async fn settle<S>(
+    store: &S,
+    cipher: Option<Arc<dyn SecretCipher>>,
+    disable: bool,
+) -> anyhow::Result<Option<Arc<dyn SecretCipher>>>
+where
+    S: CredentialSealing + SettingStore + ?Sized,
+{
     let check = match store.get_setting(KEY_CHECK_SETTING).await {
         Ok(check) => Some(check),
         Err(StoreError::NotFound(_)) => None,
@@ -63,6 +85,7 @@ where
                 from: None,
                 to: Some(cipher.as_ref()),
                 key_check_setting: KEY_CHECK_SETTING,
+                expected_check: None,
                 key_check: Some(key_check),
             };
             let count =
@@ -82,6 +105,7 @@ where
                 from: Some(cipher.as_ref()),
                 to: None,
                 key_check_setting: KEY_CHECK_SETTING,
+                expected_check: Some(&check),
                 key_check: None,
             };
             let count =

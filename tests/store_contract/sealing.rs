@@ -110,3 +110,27 @@ pub async fn a_wrong_or_missing_key_is_refused_and_changes_nothing(db: &TestDb) 
     }
     assert_eq!(db.column("secrets", "value").await, sealed);
 }
+
+pub async fn servers_starting_together_seal_each_credential_once(db: &TestDb) {
+    db.store().create_secret(&secret("token", "s3cr3t-value")).await.unwrap();
+    db.store().create_registry(&registry("registry.example", "hunter2")).await.unwrap();
+    let mut servers = Vec::new();
+    for _ in 0..4 {
+        servers.push(db.connect_again().await);
+    }
+
+    let starts = servers.iter().map(|server| encryption::start(server, Some(cipher("key")), false));
+    for started in futures_util::future::join_all(starts).await {
+        assert!(started.expect("every server starts").is_some());
+    }
+    let sealed = db.connect_again().await.with_cipher(cipher("key"));
+    assert_eq!(sealed.find_secret(Scope::Global, "token").await.unwrap().value, "s3cr3t-value", "sealed once");
+    assert_eq!(sealed.find_registry(Scope::Global, "registry.example").await.unwrap().password, "hunter2");
+
+    let stops = servers.iter().map(|server| encryption::start(server, Some(cipher("key")), true));
+    for stopped in futures_util::future::join_all(stops).await {
+        assert!(stopped.expect("every server starts").is_none());
+    }
+    assert_eq!(db.column("secrets", "value").await, ["s3cr3t-value"], "opened once");
+    assert_eq!(db.column("registries", "password").await, ["hunter2"]);
+}

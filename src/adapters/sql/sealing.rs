@@ -102,6 +102,22 @@ impl CredentialSealing for SqlStore {
         let reseal = &reseal;
         with_conn!(self, write, "credential", |c, _| {
             c.transaction(async |c| {
+                // Claim the change first. Of several servers starting at once, only the one that
+                // finds the setting as it read it gets past here: the others find it gone
+                // (nothing changed, `None`) or fail on its unique key (rolled back).
+                let setting = server_settings::table.find(reseal.key_check_setting);
+                if let Some(expected) = reseal.expected_check {
+                    let claimed =
+                        diesel::delete(setting.filter(server_settings::value.eq(expected))).execute(c).await?;
+                    if claimed == 0 {
+                        return Ok(None);
+                    }
+                }
+                if let Some(check) = &reseal.key_check {
+                    let row =
+                        (server_settings::key.eq(reseal.key_check_setting), server_settings::value.eq(check));
+                    diesel::insert_into(server_settings::table).values(row).execute(c).await?;
+                }
                 let mut rewritten = 0;
                 let stored: Vec<(i64, String)> =
                     secrets::table.select((secrets::id, secrets::value)).load(c).await?;
@@ -120,16 +136,10 @@ impl CredentialSealing for SqlStore {
                         .await?;
                     rewritten += 1;
                 }
-                let setting = server_settings::table.find(reseal.key_check_setting);
-                diesel::delete(setting).execute(c).await?;
-                if let Some(check) = &reseal.key_check {
-                    let row =
-                        (server_settings::key.eq(reseal.key_check_setting), server_settings::value.eq(check));
-                    diesel::insert_into(server_settings::table).values(row).execute(c).await?;
-                }
-                Ok(rewritten)
+                Ok(Some(rewritten))
             })
             .await
-        })
+        })?
+        .ok_or(StoreError::Conflict("encryption key check"))
     }
 }

@@ -90,6 +90,9 @@ pub struct Reseal<'a> {
     pub to: Option<&'a dyn SecretCipher>,
     /// The server setting holding the key check value.
     pub key_check_setting: &'a str,
+    /// The key check value the caller read (`None`: absent). The rewrite happens only while the
+    /// setting still holds it, so of several servers starting at once exactly one seals.
+    pub expected_check: Option<&'a str>,
     /// The new key check value; `None` deletes the setting.
     pub key_check: Option<String>,
 }
@@ -103,6 +106,7 @@ pub trait CredentialSealing: Send + Sync + 'static {
     ///
     /// # Errors
     /// MUST return [`StoreError::Unknown`] naming the record when a value does not open with
-    /// `from`; nothing is changed then.
+    /// `from`, and [`StoreError::Conflict`] when the key check setting no longer holds
+    /// `expected_check` (another server changed it first); nothing is changed then.
     async fn reseal_credentials(&self, reseal: Reseal<'_>) -> Result<u64, StoreError>;
 }
