@@ -3,7 +3,8 @@
 //!   answering a similar JSON body on the same runtime: requests/s of both and the ratio;
 //! - `GET /api/user/repos` for a user with 1000 repos (each with a pipeline): latency.
 //!
-//! Run: `cargo bench --bench api_throughput` (env `BENCH_SECONDS`, `BENCH_CONNECTIONS`).
+//! Run: `cargo bench --bench api_throughput` (env `BENCH_SECONDS`, `BENCH_CONNECTIONS`;
+//! `BENCH_REPO_ONLY=1` hammers `GET /api/repos/{id}` alone for `BENCH_SECONDS`, to profile it).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -126,6 +127,11 @@ async fn main() {
     let token = Some(admin.token.as_str());
 
     let repo_url = format!("{base}/api/repos/{repo_id}");
+    if std::env::var_os("BENCH_REPO_ONLY").is_some() {
+        let ours = throughput(&repo_url, token, connections, seconds).await;
+        println!("GET /api/repos/{{id}}: {ours:.0} req/s");
+        return;
+    }
     throughput(&repo_url, token, connections, 1).await;
     throughput(&bare_url, None, connections, 1).await;
     let ours = throughput(&repo_url, token, connections, seconds).await;

@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use anyhow::Context;
 use deadpool::managed::Manager;
-use diesel::ConnectionResult;
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, ConnectionResult, SqliteConnection};
 use diesel_async::pooled_connection::deadpool::Pool;
 use diesel_async::pooled_connection::{
     AsyncDieselConnectionManager, ManagerConfig, PoolError, RecyclingMethod,
@@ -17,6 +18,7 @@ use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use crate::adapters::sql::datasource::Datasource;
 use crate::adapters::sql::error::unavailable;
+use crate::adapters::sql::sqlite_runner::SqliteRunner;
 use crate::adapters::sql::{Driver, Pools, SqlStore, SqliteConn, SqlitePools, checkout};
 use crate::ports::store::StoreError;
 
@@ -118,11 +120,11 @@ where
 }
 
 /// Readers plus one writer on a file; one shared connection for `:memory:` (each connection
-/// would otherwise see its own empty database).
+/// would otherwise see its own empty database), on the blocking pool like the writer.
 fn sqlite_pools(path: &str, size: usize) -> Result<SqlitePools, StoreError> {
     if path == ":memory:" {
-        let pool = build(Driver::Sqlite, sqlite_manager(path), 1)?;
-        return Ok(SqlitePools { read: pool.clone(), write: pool });
+        let pool = build(Driver::Sqlite, sqlite_manager(path, Runs::OnBlockingPool), 1)?;
+        return Ok(SqlitePools { read: pool.clone(), scan: pool.clone(), write: pool });
     }
     if let Some(dir) = Path::new(path).parent().filter(|d| !d.as_os_str().is_empty() && !d.is_dir()) {
         return Err(unavailable(
@@ -131,24 +133,42 @@ fn sqlite_pools(path: &str, size: usize) -> Result<SqlitePools, StoreError> {
         ));
     }
     Ok(SqlitePools {
-        read: build(Driver::Sqlite, sqlite_manager(path), size)?,
-        write: build(Driver::Sqlite, sqlite_manager(path), 1)?,
+        read: build(Driver::Sqlite, sqlite_manager(path, Runs::Inline), size)?,
+        scan: build(Driver::Sqlite, sqlite_manager(path, Runs::OnBlockingPool), size)?,
+        write: build(Driver::Sqlite, sqlite_manager(path, Runs::OnBlockingPool), 1)?,
     })
 }
 
-fn sqlite_manager(path: &str) -> AsyncDieselConnectionManager<SqliteConn> {
+/// Where a pool's connections run their calls (see `sqlite_runner`).
+#[derive(Clone, Copy)]
+enum Runs {
+    Inline,
+    OnBlockingPool,
+}
+
+fn sqlite_manager(path: &str, runs: Runs) -> AsyncDieselConnectionManager<SqliteConn> {
     let mut config = ManagerConfig::default();
     // A connection to a local file cannot drop, so the default check query on every checkout
     // (a blocking-thread round trip) buys nothing; it was a third of a simple request's time.
     config.recycling_method = RecyclingMethod::Fast;
-    config.custom_setup = Box::new(|url| Box::pin(open_sqlite(url.to_owned())));
+    config.custom_setup = Box::new(move |url| Box::pin(open_sqlite(url.to_owned(), runs)));
     AsyncDieselConnectionManager::new_with_config(path, config)
 }
 
-async fn open_sqlite(path: String) -> ConnectionResult<SqliteConn> {
-    let mut conn = SqliteConn::establish(&path).await?;
-    conn.batch_execute(SQLITE_PRAGMAS).await.map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
-    Ok(conn)
+/// Opens a connection (a file open and the pragmas: on the blocking pool) and sets its runner.
+async fn open_sqlite(path: String, runs: Runs) -> ConnectionResult<SqliteConn> {
+    let conn = tokio::task::spawn_blocking(move || {
+        let mut conn = SqliteConnection::establish(&path)?;
+        conn.batch_execute(SQLITE_PRAGMAS).map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+        Ok::<_, diesel::ConnectionError>(conn)
+    })
+    .await
+    .map_err(|e| diesel::ConnectionError::BadConnection(format!("opening the connection failed: {e}")))??;
+    let runner = match runs {
+        Runs::Inline => SqliteRunner::Inline,
+        Runs::OnBlockingPool => SqliteRunner::blocking_pool(),
+    };
+    Ok(SqliteConn::with_runtime(conn, runner))
 }
 
 /// Set on every MySQL/MariaDB session. Under InnoDB's default REPEATABLE READ, two writers that

@@ -118,7 +118,7 @@ impl LogStore for SqlStore {
     }
 
     async fn list_logs(&self, step_id: i64) -> Result<Vec<LogEntry>, StoreError> {
-        let rows = with_conn!(self, read, "log entry", |c, _| {
+        let rows = with_conn!(self, scan, "log entry", |c, _| {
             log_entries::table
                 .filter(log_entries::step_id.eq(step_id))
                 .order(log_entries::line)
@@ -153,7 +153,7 @@ impl LogStorage for SqlStore {
         limit: usize,
     ) -> Result<Vec<LogEntry>, LogStorageError> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let rows = with_conn!(self, read, "log entry", |c, _| {
+        let rows = with_conn!(self, scan, "log entry", |c, _| {
             log_entries::table
                 .filter(log_entries::step_id.eq(step_id).and(log_entries::line.ge(from_line)))
                 .order(log_entries::line)

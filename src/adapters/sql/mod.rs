@@ -5,8 +5,9 @@
 //! [`with_conn!`] expands the same query once per backend (each arm type-checked against its
 //! backend; the query must be built inside the macro). Every call runs under a timeout.
 //! SQLite writes go through a single-connection pool, so concurrent writers queue instead of
-//! failing with "database is locked"; reads use a pool of their own (WAL lets them run beside
-//! the writer).
+//! failing with "database is locked"; reads use pools of their own (WAL lets them run beside
+//! the writer): `read` for lookups, run inline, and `scan` for long reads, run on the blocking
+//! pool (see `sqlite_runner`).
 //!
 //! # Layout
 //! - [`driver`](Driver), `datasource`: driver names and datasource strings.
@@ -34,8 +35,8 @@ use crate::ports::cipher::SecretCipher;
 use crate::ports::store::{HealthStore, StoreError};
 
 /// Runs `$body` on a pooled connection of `$store`, bound to `$c` (a `&mut` connection) and its
-/// [`Dialect`] to `$d`, once per backend. `$mode` is `read` or `write` (SQLite writes take the
-/// single writer connection); `$entity` names the record for `NotFound`/`Conflict`. The body is
+/// [`Dialect`] to `$d`, once per backend. `$mode` is `read` (a short read), `scan` (a read of
+/// many rows) or `write` (SQLite writes take the single writer connection); `$entity` names the record for `NotFound`/`Conflict`. The body is
 /// async code returning `diesel::QueryResult<T>`; the whole call gets `Result<T, StoreError>`
 /// and is bounded by the query timeout.
 macro_rules! with_conn {
@@ -88,6 +89,7 @@ mod schema;
 mod sealing;
 mod secret;
 mod setting;
+mod sqlite_runner;
 mod task;
 mod user;
 mod workflow;
@@ -98,7 +100,7 @@ pub use queue::SqlQueue;
 /// How long one store call (connection checkout included) may take.
 const QUERY_TIMEOUT: Duration = Duration::from_secs(10);
 
-type SqliteConn = SyncConnectionWrapper<SqliteConnection>;
+type SqliteConn = SyncConnectionWrapper<SqliteConnection, sqlite_runner::SqliteRunner>;
 
 /// The pools of the backend in use.
 enum Pools {
@@ -109,13 +111,21 @@ enum Pools {
 
 /// SQLite's readers and its single writer (the same one-connection pool for `:memory:`).
 struct SqlitePools {
+    /// Short reads, run inline.
     read: Pool<SqliteConn>,
+    /// Reads of many rows, run on the blocking pool.
+    scan: Pool<SqliteConn>,
+    /// The single writer, on the blocking pool.
     write: Pool<SqliteConn>,
 }
 
 impl SqlitePools {
     fn read(&self) -> &Pool<SqliteConn> {
         &self.read
+    }
+
+    fn scan(&self) -> &Pool<SqliteConn> {
+        &self.scan
     }
 
     fn write(&self) -> &Pool<SqliteConn> {

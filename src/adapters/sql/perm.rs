@@ -104,7 +104,7 @@ impl PermStore for SqlStore {
         user_id: i64,
         inactive_too: bool,
     ) -> Result<Vec<(Repo, Perm)>, StoreError> {
-        let rows = with_conn!(self, read, "repo", |c, _| {
+        let rows = with_conn!(self, scan, "repo", |c, _| {
             let mut query = perms::table
                 .inner_join(repos::table)
                 .filter(perms::user_id.eq(user_id))
