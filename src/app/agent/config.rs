@@ -22,7 +22,7 @@ use crate::ports::backend::Backend;
 /// Settings of `nuthatch agent`.
 #[derive(Debug, Clone, Args)]
 pub struct AgentConfig {
-    /// `host:port` of the server's agent gRPC listener.
+    /// `host:port` of the server's agent gRPC listener, or `unix:///path` of its unix socket.
     #[arg(long, env = "WOODPECKER_SERVER", default_value = "localhost:9000")]
     pub server: String,
     /// The server's system agent secret, or a per-agent token created in the UI/API.
