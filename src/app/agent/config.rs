@@ -114,7 +114,8 @@ fn is_bind(volume: &str) -> bool {
 /// Settings of the agent `nuthatch server` runs in its own process.
 #[derive(Debug, Clone, Args)]
 pub struct EmbeddedAgentConfig {
-    /// Run a local-backend agent inside the server (over the same gRPC protocol, on loopback).
+    /// Run a local-backend agent inside the server (over the same gRPC protocol, on loopback or
+    /// the gRPC unix socket).
     #[arg(long = "embedded-agent", env = "NUTHATCH_EMBEDDED_AGENT", default_value_t = true, action = clap::ArgAction::Set)]
     pub enabled: bool,
     /// How many workflows the embedded agent runs at once.
