@@ -33,7 +33,8 @@ impl HttpListener {
                 Ok(Self::Tcp(acceptor))
             }
             ListenAddr::Unix(path) => {
-                let (listener, file) = unix::bind(path, socket_mode)?;
+                let (listener, file) =
+                    unix::bind(path, socket_mode).context("cannot open the HTTP socket")?;
                 let acceptor = UnixAcceptor::from_std(listener)
                     .with_context(|| format!("cannot serve HTTP on {addr}"))?;
                 Ok(Self::Unix(acceptor, file))
