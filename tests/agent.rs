@@ -1,7 +1,7 @@
 //! Black-box tests of the agent: the real `nuthatch` binary as server (with its embedded agent)
-//! and as `nuthatch agent`, SQLite, the local forge fed by `git push`, the local backend (and
-//! the docker backend against a fake Docker Engine API); config and secret extensions served by
-//! the test; everything checked through the REST API and the event stream.
+//! and as `nuthatch agent`, over TCP or unix sockets, SQLite, the local forge fed by `git push`,
+//! the local backend (and the docker backend against a fake Docker Engine API); config and secret
+//! extensions served by the test; everything checked through the REST API and the event stream.
 
 #[path = "docker_backend/fake_engine.rs"]
 #[allow(dead_code)]
@@ -26,4 +26,5 @@ mod agent {
     pub mod log_files;
     pub mod pipelines;
     pub mod restart;
+    pub mod unix_sockets;
 }

@@ -11,6 +11,7 @@
 //! - [`fs`]: step logs in files.
 //! - [`extension`]: signed HTTP calls to config, secret and registry extensions.
 //! - [`crypto`]: the cipher sealing credentials at rest (AES-256-GCM).
+//! - [`socket`]: listen addresses, TCP or unix socket, and binding unix sockets.
 
 pub mod backend;
 pub mod crypto;
@@ -21,6 +22,7 @@ pub mod grpc;
 pub mod http;
 pub mod memory;
 pub mod redis;
+pub mod socket;
 pub mod sql;
 
 /// An error and its causes, joined with `: ` (a library's top-level message alone often says

@@ -61,7 +61,7 @@ pub struct LocalHookArgs {
 /// Settings of `nuthatch ping`.
 #[derive(Debug, Args)]
 pub struct PingArgs {
-    /// The server's listen address.
+    /// The server's listen address (`unix:///path` for its unix socket).
     #[arg(long, env = "WOODPECKER_SERVER_ADDR", default_value = ":8000")]
     pub server_addr: String,
 }

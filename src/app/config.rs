@@ -2,12 +2,12 @@
 //! accepted as they are, so an existing deployment's env file works; settings Woodpecker does
 //! not have use `NUTHATCH_*`.
 
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
 
+use crate::adapters::socket::{ListenAddr, unix};
 use crate::domain::event::WebhookEvent;
 use crate::domain::log::LogRetention;
 
@@ -126,7 +126,8 @@ impl EngineConfig {
 /// Settings of the agent gRPC server.
 #[derive(Debug, Clone, Args)]
 pub struct GrpcConfig {
-    /// Listen address of the agent gRPC server; `:9000` means every interface, as upstream.
+    /// Listen address of the agent gRPC server: `:9000` means every interface, as upstream;
+    /// `unix:///path` a unix socket.
     #[arg(long, env = "WOODPECKER_GRPC_ADDR", default_value = ":9000")]
     pub grpc_addr: String,
     /// Shared secret system agents authenticate with; unset allows per-agent tokens only.
@@ -149,6 +150,11 @@ pub struct GrpcConfig {
 }
 
 impl GrpcConfig {
+    /// The address to bind, from `grpc_addr`.
+    pub fn listen_addr(&self) -> anyhow::Result<ListenAddr> {
+        ListenAddr::parse(&self.grpc_addr)
+    }
+
     /// The agent secret: the setting, else the `_FILE` variant's content; `None` when unset or empty.
     pub fn agent_secret(&self) -> anyhow::Result<Option<String>> {
         secret_or_file(&self.agent_secret, &self.agent_secret_file, "WOODPECKER_AGENT_SECRET_FILE")
@@ -278,9 +284,13 @@ impl EncryptionConfig {
 /// Settings of `nuthatch server`.
 #[derive(Debug, Clone, Args)]
 pub struct ServerConfig {
-    /// HTTP listen address; `:8000` means every interface, as upstream.
+    /// HTTP listen address: `:8000` means every interface, as upstream; `unix:///path` a unix
+    /// socket.
     #[arg(long, env = "WOODPECKER_SERVER_ADDR", default_value = ":8000")]
     pub server_addr: String,
+    /// File mode (octal) of the unix sockets the HTTP and gRPC listeners create.
+    #[arg(long, env = "WOODPECKER_UNIX_SOCKET_PERMISSION", default_value = "0666", value_parser = unix::parse_mode)]
+    pub unix_socket_permission: u32,
     /// Public URL of the server (`scheme://host[/prefix]`).
     #[arg(long, env = "WOODPECKER_HOST", default_value = "http://localhost:8000")]
     pub host: String,
@@ -349,9 +359,9 @@ impl ServerConfig {
         Ok(only.config)
     }
 
-    /// The socket address to bind, from `server_addr`.
-    pub fn listen_addr(&self) -> anyhow::Result<SocketAddr> {
-        parse_listen_addr(&self.server_addr)
+    /// The address to bind, from `server_addr`.
+    pub fn listen_addr(&self) -> anyhow::Result<ListenAddr> {
+        ListenAddr::parse(&self.server_addr)
     }
 
     /// Checks settings that clap cannot check alone.
@@ -360,7 +370,7 @@ impl ServerConfig {
             bail!("WOODPECKER_HOST must look like scheme://host, got '{}'", self.host);
         }
         self.listen_addr()?;
-        parse_listen_addr(&self.grpc.grpc_addr)?;
+        self.grpc.listen_addr()?;
         let needs_redis =
             self.engine.queue_kind() == QueueKind::Redis || self.engine.pubsub_kind() == PubSubKind::Redis;
         if needs_redis && self.engine.redis_url.is_none() {
@@ -442,23 +452,9 @@ impl DatabaseConfig {
     }
 }
 
-/// Parses a Go-style listen address: `:8000` (every interface), `host:port`, or `[v6]:port`.
-pub fn parse_listen_addr(addr: &str) -> anyhow::Result<SocketAddr> {
-    let full = if addr.starts_with(':') { format!("0.0.0.0{addr}") } else { addr.to_owned() };
-    full.parse().with_context(|| format!("invalid listen address '{addr}' (expected host:port or :port)"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn go_style_port_only_addresses_listen_everywhere() {
-        assert_eq!(parse_listen_addr(":8000").unwrap(), "0.0.0.0:8000".parse().unwrap());
-        assert_eq!(parse_listen_addr("127.0.0.1:0").unwrap(), "127.0.0.1:0".parse().unwrap());
-        assert_eq!(parse_listen_addr("[::1]:9000").unwrap(), "[::1]:9000".parse().unwrap());
-        assert!(parse_listen_addr("localhost").is_err());
-    }
 
     fn db(datasource: Option<&str>, data_dir: &Path) -> DatabaseConfig {
         DatabaseConfig {

@@ -6,8 +6,6 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 
 use anyhow::Context;
-use poem::Server;
-use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
 
 use std::sync::Arc;
 
@@ -19,13 +17,16 @@ use crate::adapters::extension::rfc9421::Rfc9421Signer;
 use crate::adapters::forge::local::LocalForge;
 use crate::adapters::grpc;
 use crate::adapters::grpc::client::LinkSettings;
+use crate::adapters::grpc::listener::AgentListener;
+use crate::adapters::http::listener::HttpListener;
 use crate::adapters::http::{self, AppState};
+use crate::adapters::socket::ListenAddr;
 use crate::app::agent::config::{Launch, machine_hostname, read_agent_id};
 use crate::app::agent::service::AgentSettings;
 use crate::app::agent_rpc::AgentRpc;
 use crate::app::agent_rpc::reaper::REAP_EVERY;
 use crate::app::bootstrap::{self, AdminCredentials};
-use crate::app::config::{ExtensionConfig, ServerConfig, SignatureForm, parse_listen_addr};
+use crate::app::config::{ExtensionConfig, ServerConfig, SignatureForm};
 use crate::app::cron_scheduler;
 use crate::app::engine::Engine;
 use crate::app::hook::Hooks;
@@ -43,14 +44,14 @@ use crate::ports::clock::{Clock, SystemClock};
 use crate::ports::extension::RequestSigner;
 use crate::ports::store::Store;
 
-/// A server that is ready to serve: store open and migrated, port bound.
+/// A server that is ready to serve: store open and migrated, listeners bound.
 pub struct Application {
-    acceptor: TcpAcceptor,
-    local_addr: SocketAddr,
+    http_listener: HttpListener,
+    local_addr: ListenAddr,
     state: AppState,
     first_admin: Option<AdminCredentials>,
-    agent_listener: tokio::net::TcpListener,
-    agent_addr: SocketAddr,
+    agent_listener: AgentListener,
+    agent_addr: ListenAddr,
     agent_rpc: AgentRpc,
     log_retention: Option<LogRetention>,
     embedded_agent: Option<Launch>,
@@ -123,25 +124,15 @@ impl Application {
             engine,
             pipelines,
         };
-        let addr = config.listen_addr()?;
-        let acceptor = TcpListener::bind(addr)
-            .into_acceptor()
-            .await
-            .with_context(|| format!("cannot listen on {addr}"))?;
-        let local_addr = acceptor
-            .local_addr()
-            .first()
-            .and_then(|a| a.as_socket_addr().copied())
-            .context("listener has no socket address")?;
-        let grpc_addr = parse_listen_addr(&config.grpc.grpc_addr)?;
-        let agent_listener = tokio::net::TcpListener::bind(grpc_addr)
-            .await
-            .with_context(|| format!("cannot listen on {grpc_addr} for agents"))?;
-        let agent_addr = agent_listener.local_addr().context("agent listener has no address")?;
+        let socket_mode = config.unix_socket_permission;
+        let http_listener = HttpListener::bind(&config.listen_addr()?, socket_mode).await?;
+        let local_addr = http_listener.local_addr()?;
+        let agent_listener = AgentListener::bind(&config.grpc.listen_addr()?, socket_mode).await?;
+        let agent_addr = agent_listener.local_addr()?;
         let log_retention = config.engine.log_retention;
-        let embedded_agent = embedded_secret.map(|secret| embedded_agent(config, agent_addr, secret));
+        let embedded_agent = embedded_secret.map(|secret| embedded_agent(config, &agent_addr, secret));
         Ok(Self {
-            acceptor,
+            http_listener,
             local_addr,
             state,
             first_admin,
@@ -153,14 +144,15 @@ impl Application {
         })
     }
 
-    /// The bound address (useful with port 0).
-    pub fn local_addr(&self) -> SocketAddr {
-        self.local_addr
+    /// The bound HTTP address (useful with port 0): `ip:port`, or `unix://<path>`.
+    pub fn local_addr(&self) -> &ListenAddr {
+        &self.local_addr
     }
 
-    /// The bound address of the agent gRPC server (useful with port 0).
-    pub fn grpc_addr(&self) -> SocketAddr {
-        self.agent_addr
+    /// The bound address of the agent gRPC server (useful with port 0): `ip:port`, or
+    /// `unix://<path>`.
+    pub fn grpc_addr(&self) -> &ListenAddr {
+        &self.agent_addr
     }
 
     /// The store the server uses (tests set up data through it).
@@ -187,11 +179,7 @@ impl Application {
         let retention = self
             .log_retention
             .map(|r| log_retention::spawn(self.state.engine.clone(), r, log_retention::SWEEP_EVERY));
-        let http = Server::new_with_acceptor(self.acceptor).run_with_graceful_shutdown(
-            http::routes(self.state),
-            shutdown.clone(),
-            None,
-        );
+        let http = self.http_listener.serve(http::routes(self.state), shutdown.clone());
         let agents = grpc::serve(self.agent_listener, self.agent_rpc.clone(), shutdown.clone());
         let reaper = self.agent_rpc.reap_until(REAP_EVERY, shutdown.clone());
         let embedded = async {
@@ -249,17 +237,16 @@ fn embedded_agent_secret(config: &ServerConfig) -> anyhow::Result<Option<String>
     Ok(Some(config.grpc.agent_secret()?.unwrap_or_else(random_secret)))
 }
 
-/// The embedded agent: a local-backend agent talking gRPC to this server over loopback. It keeps
-/// its id in the data directory, so restarts reuse its agent entry; workspaces live there too.
-fn embedded_agent(config: &ServerConfig, grpc_addr: SocketAddr, secret: String) -> Launch {
-    let loopback: IpAddr =
-        if grpc_addr.is_ipv6() { Ipv6Addr::LOCALHOST.into() } else { Ipv4Addr::LOCALHOST.into() };
+/// The embedded agent: a local-backend agent talking gRPC to this server over loopback or the
+/// unix socket. It keeps its id in the data directory, so restarts reuse its agent entry;
+/// workspaces live there too.
+fn embedded_agent(config: &ServerConfig, grpc_addr: &ListenAddr, secret: String) -> Launch {
     let data_dir = config.database.data_dir();
     let id_file = data_dir.join("embedded-agent.conf");
     let hostname = machine_hostname();
     Launch {
         link: LinkSettings {
-            server: format!("http://{}", SocketAddr::new(loopback, grpc_addr.port())),
+            server: dial_url(grpc_addr),
             agent_token: secret,
             agent_id: read_agent_id(&id_file),
             hostname: hostname.clone(),
@@ -274,6 +261,19 @@ fn embedded_agent(config: &ServerConfig, grpc_addr: SocketAddr, secret: String) 
             version: crate::app::version::version(),
         },
         backend: Arc::new(LocalBackend::new(data_dir.join("workspaces"))),
+    }
+}
+
+/// Where an agent in this process reaches the listener bound at `addr`: loopback of the same IP
+/// family and port, or the socket itself.
+fn dial_url(addr: &ListenAddr) -> String {
+    match addr {
+        ListenAddr::Tcp(socket) => {
+            let loopback: IpAddr =
+                if socket.is_ipv6() { Ipv6Addr::LOCALHOST.into() } else { Ipv4Addr::LOCALHOST.into() };
+            format!("http://{}", SocketAddr::new(loopback, socket.port()))
+        }
+        ListenAddr::Unix(_) => addr.to_string(),
     }
 }
 

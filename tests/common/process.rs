@@ -1,11 +1,13 @@
 //! The real `nuthatch server` binary as a child process: its own data dir, free loopback ports
-//! for HTTP and gRPC (kept across restarts, so agents find it again), stderr kept in a file; it
-//! can be killed with SIGKILL as a crash would, or stopped with SIGTERM, and started again on the
-//! same data dir. Killed and its data dir removed on drop.
+//! for HTTP and gRPC (kept across restarts, so agents find it again; a test may set unix sockets
+//! instead), stderr kept in a file; it can be killed with SIGKILL as a crash would, or stopped
+//! with SIGTERM, and started again on the same data dir. Killed and its data dir removed on drop.
 
 #![allow(dead_code)]
 
-use std::net::TcpListener;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -16,7 +18,7 @@ pub const PROCESS_AGENT_SECRET: &str = "process-agent-secret";
 /// A running `nuthatch server`.
 pub struct ServerProcess {
     child: Child,
-    /// `http://127.0.0.1:<port>`.
+    /// `http://127.0.0.1:<port>`, or the `unix://<path>` the test set as `WOODPECKER_SERVER_ADDR`.
     pub address: String,
     /// The agent gRPC port.
     pub grpc_port: u16,
@@ -34,22 +36,34 @@ impl ServerProcess {
     /// Starts the binary on `data_dir` with `env` added to the test settings and waits until
     /// `/healthz` answers.
     pub fn start(data_dir: PathBuf, env: &[(&str, &str)]) -> Self {
+        let server = Self::spawn_first(data_dir, env);
+        server.wait_until_healthy();
+        server
+    }
+
+    /// Starts the binary as [`start`](Self::start) does, expecting the start to fail: returns its
+    /// stderr once the process exited non-zero. Panics when it keeps running for 30 s.
+    pub fn start_failing(data_dir: PathBuf, env: &[(&str, &str)]) -> String {
+        Self::spawn_first(data_dir, env).wait_for_failure()
+    }
+
+    fn spawn_first(data_dir: PathBuf, env: &[(&str, &str)]) -> Self {
         let env: Vec<(String, String)> =
             env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
         let (port, grpc_port) = (free_port(), free_port());
         let child = spawn(&data_dir, &env, 0, port, grpc_port);
-        let server = Self {
+        let unix_address =
+            env.iter().find(|(k, v)| k == "WOODPECKER_SERVER_ADDR" && v.starts_with("unix://"));
+        Self {
             child,
-            address: format!("http://127.0.0.1:{port}"),
+            address: unix_address.map_or_else(|| format!("http://127.0.0.1:{port}"), |(_, v)| v.clone()),
             grpc_port,
             grpc_url: format!("http://127.0.0.1:{grpc_port}"),
             data_dir,
             port,
             env,
             starts: 1,
-        };
-        server.wait_until_healthy();
-        server
+        }
     }
 
     /// Kills the process with SIGKILL, as a crash would, and reaps it.
@@ -64,16 +78,21 @@ impl ServerProcess {
         self.start_again();
     }
 
+    /// Stops the process with SIGTERM (SIGKILL after 20 s).
+    pub fn stop(&mut self) {
+        terminate(&mut self.child, Duration::from_secs(20));
+    }
+
     /// Stops the process with SIGTERM (SIGKILL after 20 s) and starts it again.
     pub fn restart_gracefully(&mut self) {
-        terminate(&mut self.child, Duration::from_secs(20));
+        self.stop();
         self.start_again();
     }
 
     /// Stops the process with SIGTERM and starts it again with `env` changed (each pair replaces
     /// the setting of that name, or is added; an empty value removes it).
     pub fn restart_with(&mut self, env: &[(&str, &str)]) {
-        terminate(&mut self.child, Duration::from_secs(20));
+        self.stop();
         self.change_env(env);
         self.start_again();
     }
@@ -82,10 +101,15 @@ impl ServerProcess {
     /// [`restart_with`](Self::restart_with), expecting the start to fail: returns the stderr of
     /// that start once the process exited non-zero. Panics when it keeps running for 30 s.
     pub fn start_failing_with(&mut self, env: &[(&str, &str)]) -> String {
-        terminate(&mut self.child, Duration::from_secs(20));
+        self.stop();
         self.change_env(env);
         self.child = spawn(&self.data_dir, &self.env, self.starts, self.port, self.grpc_port);
         self.starts += 1;
+        self.wait_for_failure()
+    }
+
+    /// Waits for the latest start to exit non-zero; its stderr.
+    fn wait_for_failure(&mut self) -> String {
         let deadline = Instant::now() + Duration::from_secs(30);
         let status = loop {
             if let Some(status) = self.child.try_wait().unwrap() {
@@ -202,12 +226,29 @@ pub fn terminate(child: &mut Child, grace: Duration) {
 
 /// Whether the server at `address` answers `/healthz` with 204 (a blocking probe).
 fn is_healthy(address: &str) -> bool {
-    use std::io::{Read, Write};
-    let Ok(mut stream) = std::net::TcpStream::connect(address.trim_start_matches("http://")) else {
-        return false;
-    };
-    let mut head = [0u8; 12];
-    stream.write_all(b"GET /healthz HTTP/1.0\r\n\r\n").is_ok()
-        && stream.read_exact(&mut head).is_ok()
-        && head.ends_with(b" 204")
+    raw_get(address, "/healthz", None).is_some_and(|(status, _)| status == 204)
+}
+
+/// A blocking HTTP/1.0 `GET path` at `address` (`http://host:port` or `unix://<socket>`, which
+/// reqwest cannot reach), as `token`'s bearer when given: the status and body, or `None` when
+/// nothing answers.
+pub fn raw_get(address: &str, path: &str, token: Option<&str>) -> Option<(u16, String)> {
+    let auth = token.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
+    let request = format!("GET {path} HTTP/1.0\r\nHost: localhost\r\n{auth}\r\n");
+    let answer = match address.strip_prefix("unix://") {
+        Some(socket) => exchange(UnixStream::connect(socket).ok()?, &request),
+        None => exchange(TcpStream::connect(address.trim_start_matches("http://")).ok()?, &request),
+    }
+    .ok()?;
+    let (head, body) = answer.split_once("\r\n\r\n")?;
+    let status = head.split_whitespace().nth(1)?.parse().ok()?;
+    Some((status, body.to_owned()))
+}
+
+/// Writes `request` and reads the answer until the server closes (HTTP/1.0 does).
+fn exchange(mut stream: impl Read + Write, request: &str) -> std::io::Result<String> {
+    stream.write_all(request.as_bytes())?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer)?;
+    Ok(answer)
 }

@@ -6,12 +6,14 @@
 //! - [`interceptor`]: access token and protocol version checks on every call but `Auth`.
 //! - [`status`]: use case errors as gRPC statuses.
 //! - [`woodpecker`], [`auth`]: the two services, translating messages to use case calls.
-//! - [`server`]: binding the services to a listener, with keepalive and graceful shutdown.
+//! - [`listener`]: the TCP port or unix socket agents connect to.
+//! - [`server`]: serving the services on that listener, with keepalive and graceful shutdown.
 //! - [`client`]: the agent's side: the agent link port over a reconnecting channel.
 
 pub mod auth;
 pub mod client;
 pub mod interceptor;
+pub mod listener;
 pub mod server;
 pub mod status;
 pub mod woodpecker;

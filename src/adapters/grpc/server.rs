@@ -1,4 +1,4 @@
-//! Serving both services on one h2c listener.
+//! Serving both services on one h2c listener (TCP or unix socket).
 //!
 //! Keepalive: released agents ping every 10 s whatever they are configured to do (engine.md
 //! §1.7, §10.7), also while a `Next` long poll idles; the HTTP/2 stack here answers client pings
@@ -8,14 +8,17 @@
 use std::future::Future;
 use std::time::Duration;
 
-use tokio::net::TcpListener;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::watch;
+use tokio_stream::Stream;
+use tokio_stream::wrappers::UnixListenerStream;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Server;
-use tonic::transport::server::TcpIncoming;
+use tonic::transport::server::{Connected, TcpIncoming};
 
 use crate::adapters::grpc::auth::AuthService;
 use crate::adapters::grpc::interceptor::AuthInterceptor;
+use crate::adapters::grpc::listener::AgentListener;
 use crate::adapters::grpc::proto::woodpecker_auth_server::WoodpeckerAuthServer;
 use crate::adapters::grpc::proto::woodpecker_server::WoodpeckerServer;
 use crate::adapters::grpc::woodpecker::WoodpeckerService;
@@ -35,16 +38,35 @@ const PING_TIMEOUT: Duration = Duration::from_secs(20);
 /// # Errors
 /// When the listener fails.
 pub async fn serve(
-    listener: TcpListener,
+    listener: AgentListener,
     rpc: AgentRpc,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), tonic::transport::Error> {
+    match listener {
+        AgentListener::Tcp(listener) => {
+            serve_incoming(TcpIncoming::from(listener).with_nodelay(Some(true)), rpc, shutdown).await
+        }
+        AgentListener::Unix(listener, _file) => {
+            serve_incoming(UnixListenerStream::new(listener), rpc, shutdown).await
+        }
+    }
+}
+
+/// Serves the agent protocol on the connections `incoming` yields.
+async fn serve_incoming<IO, IE>(
+    incoming: impl Stream<Item = Result<IO, IE>>,
+    rpc: AgentRpc,
+    shutdown: impl Future<Output = ()> + Send,
+) -> Result<(), tonic::transport::Error>
+where
+    IO: AsyncRead + AsyncWrite + Connected + Unpin + Send + 'static,
+    IE: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     let (stop, stopping) = watch::channel(false);
     let woodpecker = WoodpeckerServer::new(WoodpeckerService::new(rpc.clone(), stopping))
         .max_decoding_message_size(MAX_MESSAGE);
     let auth =
         WoodpeckerAuthServer::new(AuthService::new(rpc.clone())).max_decoding_message_size(MAX_MESSAGE);
-    let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
     Server::builder()
         .http2_keepalive_interval(Some(PING_EVERY))
         .http2_keepalive_timeout(Some(PING_TIMEOUT))

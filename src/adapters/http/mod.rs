@@ -6,6 +6,7 @@
 //! - [`dto`]: wire shapes of the API.
 //! - [`auth`], [`guard`]: who is calling, and what they may do.
 //! - [`error`]: status codes and bodies of failures.
+//! - [`listener`]: the TCP port or unix socket the API is served on.
 //! - [`hook`]: the webhook receiver; [`web`]: login, logout, `/web-config.js`.
 //! - [`metrics`]: `/metrics` for Prometheus; [`openapi_doc`]: the document at `/swagger/doc.json`.
 //! - [`stream`]: the server-sent event streams of pipeline events and live logs.
@@ -23,6 +24,7 @@ pub mod fallback;
 pub mod guard;
 pub mod headers;
 pub mod hook;
+pub mod listener;
 pub mod metrics;
 pub mod openapi_doc;
 pub mod stream;

@@ -22,7 +22,7 @@ use crate::ports::backend::Backend;
 /// Settings of `nuthatch agent`.
 #[derive(Debug, Clone, Args)]
 pub struct AgentConfig {
-    /// `host:port` of the server's agent gRPC listener.
+    /// `host:port` of the server's agent gRPC listener, or `unix:///path` of its unix socket.
     #[arg(long, env = "WOODPECKER_SERVER", default_value = "localhost:9000")]
     pub server: String,
     /// The server's system agent secret, or a per-agent token created in the UI/API.
@@ -114,7 +114,8 @@ fn is_bind(volume: &str) -> bool {
 /// Settings of the agent `nuthatch server` runs in its own process.
 #[derive(Debug, Clone, Args)]
 pub struct EmbeddedAgentConfig {
-    /// Run a local-backend agent inside the server (over the same gRPC protocol, on loopback).
+    /// Run a local-backend agent inside the server (over the same gRPC protocol, on loopback or
+    /// the gRPC unix socket).
     #[arg(long = "embedded-agent", env = "NUTHATCH_EMBEDDED_AGENT", default_value_t = true, action = clap::ArgAction::Set)]
     pub enabled: bool,
     /// How many workflows the embedded agent runs at once.

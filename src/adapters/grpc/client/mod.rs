@@ -10,6 +10,7 @@
 //!   without anyone's help.
 
 mod backoff;
+mod channel;
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -21,7 +22,7 @@ use async_trait::async_trait;
 use tonic::metadata::AsciiMetadataValue;
 use tonic::service::Interceptor;
 use tonic::service::interceptor::InterceptedService;
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::Channel;
 use tonic::{Code, Request, Response, Status};
 
 pub use backoff::Backoff;
@@ -37,16 +38,14 @@ use crate::ports::agent_link::{AgentInfo, AgentLink, Assignment, LinkError};
 const REFRESH_EVERY: Duration = Duration::from_secs(30 * 60);
 /// Deadline of one `Auth` call.
 const AUTH_TIMEOUT: Duration = Duration::from_secs(5);
-/// Keepalive pings while calls are open, so a dead connection is noticed during a long poll.
-const PING_EVERY: Duration = Duration::from_secs(10);
-const PING_TIMEOUT: Duration = Duration::from_secs(20);
 /// The health report's fixed text.
 const ALIVE: &str = "I am alive!";
 
 /// How to reach and authenticate with the server.
 #[derive(Debug, Clone)]
 pub struct LinkSettings {
-    /// `host:port` of the server's gRPC listener (`http://` is assumed when no scheme is given).
+    /// `host:port` of the server's gRPC listener (`http://` is assumed when no scheme is given),
+    /// or `unix:///path` of its unix socket.
     pub server: String,
     /// The agent token: the server's system secret or a per-agent token.
     pub agent_token: String,
@@ -98,22 +97,11 @@ impl GrpcLink {
     /// [`LinkError::Rejected`] for a bad address or token, [`LinkError::Incompatible`] for
     /// another protocol version, [`LinkError::Unavailable`] when the server never answered.
     pub async fn connect(settings: LinkSettings) -> Result<Self, LinkError> {
-        let url = if settings.server.contains("://") {
-            settings.server.clone()
-        } else {
-            format!("http://{}", settings.server)
-        };
-        let endpoint = Endpoint::from_shared(url.clone())
-            .map_err(|e| LinkError::Rejected(format!("invalid server address '{url}': {e}")))?
-            .connect_timeout(Duration::from_secs(5))
-            .tcp_nodelay(true)
-            .http2_keep_alive_interval(PING_EVERY)
-            .keep_alive_timeout(PING_TIMEOUT)
-            .keep_alive_while_idle(true);
+        let channel = channel::open(&settings.server)?;
         let hostname = AsciiMetadataValue::try_from(settings.hostname.as_str())
             .map_err(|_| LinkError::Rejected(format!("hostname '{}' is not ASCII", settings.hostname)))?;
         let link = Self {
-            channel: endpoint.connect_lazy(),
+            channel,
             session: Arc::new(RwLock::new(Session {
                 token: AsciiMetadataValue::from_static(""),
                 issued: Instant::now(),
@@ -134,7 +122,7 @@ impl GrpcLink {
         if version.grpc_version != PROTOCOL_VERSION {
             return Err(LinkError::Incompatible { server: version.grpc_version, ours: PROTOCOL_VERSION });
         }
-        tracing::info!(server = %url, server_version = version.server_version, "connected to the server");
+        tracing::info!(server = %settings.server, server_version = version.server_version, "connected to the server");
         Ok(link)
     }
 
