@@ -6,6 +6,9 @@
 //! Run: `cargo bench --bench api_throughput` (env `BENCH_SECONDS`, `BENCH_CONNECTIONS`;
 //! `BENCH_REPO_ONLY=1` hammers `GET /api/repos/{id}` alone for `BENCH_SECONDS`, to profile it).
 
+#[path = "common/allocator.rs"]
+mod allocator;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};

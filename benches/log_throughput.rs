@@ -10,6 +10,9 @@
 //! Run: `cargo bench --bench log_throughput` (env `BENCH_BACKENDS=sqlite,file,...`,
 //! `BENCH_RUNS`, default 3).
 
+#[path = "common/allocator.rs"]
+mod allocator;
+
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};

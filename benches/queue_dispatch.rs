@@ -8,6 +8,9 @@
 //! Run: `cargo bench --bench queue_dispatch` (Redis from `NUTHATCH_TEST_REDIS`, default the
 //! local server; the keys live under a fresh prefix, removed at the end).
 
+#[path = "common/allocator.rs"]
+mod allocator;
+
 #[allow(dead_code)]
 #[path = "../tests/common/redis.rs"]
 mod test_redis;

@@ -6,6 +6,9 @@
 //!
 //! Run: `cargo bench --bench webhook_dispatch`.
 
+#[path = "common/allocator.rs"]
+mod allocator;
+
 #[allow(dead_code)]
 #[path = "../tests/common/server.rs"]
 mod test_server;

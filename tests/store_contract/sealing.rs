@@ -124,7 +124,11 @@ pub async fn servers_starting_together_seal_each_credential_once(db: &TestDb) {
         assert!(started.expect("every server starts").is_some());
     }
     let sealed = db.connect_again().await.with_cipher(cipher("key"));
-    assert_eq!(sealed.find_secret(Scope::Global, "token").await.unwrap().value, "s3cr3t-value", "sealed once");
+    assert_eq!(
+        sealed.find_secret(Scope::Global, "token").await.unwrap().value,
+        "s3cr3t-value",
+        "sealed once"
+    );
     assert_eq!(sealed.find_registry(Scope::Global, "registry.example").await.unwrap().password, "hunter2");
 
     let stops = servers.iter().map(|server| encryption::start(server, Some(cipher("key")), true));

@@ -107,8 +107,9 @@ impl CredentialSealing for SqlStore {
                 // (nothing changed, `None`) or fail on its unique key (rolled back).
                 let setting = server_settings::table.find(reseal.key_check_setting);
                 if let Some(expected) = reseal.expected_check {
-                    let claimed =
-                        diesel::delete(setting.filter(server_settings::value.eq(expected))).execute(c).await?;
+                    let claimed = diesel::delete(setting.filter(server_settings::value.eq(expected)))
+                        .execute(c)
+                        .await?;
                     if claimed == 0 {
                         return Ok(None);
                     }

@@ -72,7 +72,7 @@ impl Forge for LocalForge {
         let found = if forge_remote_id.is_empty() {
             repos::find_by_name(&self.root, owner, name).await?
         } else {
-            repos::find_by_id(&self.root, forge_remote_id).await?
+            self.dirs.find_by_id(&self.root, forge_remote_id).await?
         };
         let dir = found.ok_or_else(|| ForgeError::NotFound(format!("repository '{owner}/{name}'")))?;
         Ok(ForgeRepo { repo: self.load_repo(&dir).await?, perm: Self::perm_in(&account, &dir.owner) })

@@ -9,7 +9,7 @@ use url::Url;
 use super::LocalForge;
 use super::git::{GitOutcome, git, git_ok, is_full_sha, is_zero_sha, text};
 use super::hook_client::{PushNotice, REPO_ID_PARAM};
-use super::repos::{self, RepoDir};
+use super::repos::RepoDir;
 use crate::domain::event::WebhookEvent;
 use crate::domain::pipeline::Pipeline;
 use crate::ports::forge::{ForgeError, HookOutcome, HookRequest, ParsedHook};
@@ -93,7 +93,7 @@ impl LocalForge {
     /// is the login of the local account with the commit author's email, else the author's name.
     pub(super) async fn parse_hook(&self, request: &HookRequest) -> Result<HookOutcome, ForgeError> {
         let notice = notice(request)?;
-        let dir = repos::find_by_id(&self.root, &notice.repo_forge_remote_id).await?.ok_or_else(|| {
+        let dir = self.dirs.find_by_id(&self.root, &notice.repo_forge_remote_id).await?.ok_or_else(|| {
             ForgeError::NotFound(format!("repository with id '{}'", notice.repo_forge_remote_id))
         })?;
         if is_zero_sha(&notice.after) {

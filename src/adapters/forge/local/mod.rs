@@ -46,6 +46,7 @@ pub struct LocalForge {
     hook_executable: PathBuf,
     accounts: AccountBook,
     create_lock: Mutex<()>,
+    dirs: repos::KnownDirs,
 }
 
 impl LocalForge {
@@ -73,6 +74,7 @@ impl LocalForge {
             url: url.into(),
             hook_executable,
             create_lock: Mutex::new(()),
+            dirs: repos::KnownDirs::default(),
         })
     }
 
@@ -155,7 +157,7 @@ impl LocalForge {
 
     /// The repository a domain repo stands for, by id.
     async fn repo_dir(&self, repo: &Repo) -> Result<RepoDir, ForgeError> {
-        repos::find_by_id(&self.root, &repo.forge_remote_id).await?.ok_or_else(|| {
+        self.dirs.find_by_id(&self.root, &repo.forge_remote_id).await?.ok_or_else(|| {
             ForgeError::NotFound(format!("repository '{}' ({})", repo.full_name, repo.forge_remote_id))
         })
     }

@@ -1,6 +1,7 @@
 //! The repositories of the local forge on disk: `root/<owner>/<name>.git`, bare, each with a
 //! stable id in its git config (`nuthatch.id`) so renames on disk never change who it is.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -80,9 +81,40 @@ pub(super) async fn list(root: &Path) -> anyhow::Result<Vec<RepoDir>> {
     Ok(repos)
 }
 
-/// The repository with this id.
-pub(super) async fn find_by_id(root: &Path, id: &str) -> anyhow::Result<Option<RepoDir>> {
-    Ok(list(root).await?.into_iter().find(|r| r.id == id))
+/// Where each repository was last found by its id. Finding one by id means asking git for the
+/// id of every repository on disk; webhooks and pipelines look their repository up several
+/// times each, so the answer is kept and checked with one file read instead.
+#[derive(Debug, Default)]
+pub(super) struct KnownDirs(std::sync::Mutex<HashMap<String, RepoDir>>);
+
+impl KnownDirs {
+    /// The repository with this id under `root`: where it was last seen if it is still there,
+    /// else found again by a scan.
+    pub(super) async fn find_by_id(&self, root: &Path, id: &str) -> anyhow::Result<Option<RepoDir>> {
+        let known = self.dirs().get(id).cloned();
+        if let Some(dir) = known
+            && still_holds(&dir).await
+        {
+            return Ok(Some(dir));
+        }
+        let found = list(root).await?.into_iter().find(|r| r.id == id);
+        match &found {
+            Some(dir) => self.dirs().insert(id.to_owned(), dir.clone()),
+            None => self.dirs().remove(id),
+        };
+        Ok(found)
+    }
+
+    fn dirs(&self) -> std::sync::MutexGuard<'_, HashMap<String, RepoDir>> {
+        // The map holds no invariant a panicking holder could break.
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// Whether `dir` still holds its repository (not renamed, moved or replaced on disk): its git
+/// config still names the id, a random UUID that no other repository's config contains.
+async fn still_holds(dir: &RepoDir) -> bool {
+    tokio::fs::read_to_string(dir.path.join("config")).await.is_ok_and(|config| config.contains(&dir.id))
 }
 
 /// The repository with this owner and name.
@@ -138,6 +170,26 @@ async fn subdirs(dir: &Path) -> anyhow::Result<Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::adapters::forge::local::TestDir;
+
+    #[tokio::test]
+    async fn a_known_repository_is_found_again_after_a_rename_and_forgotten_once_gone() {
+        let root = TestDir::new("known-dirs");
+        let known = KnownDirs::default();
+        let id = "5d6c1f0e-6b7a-4c1e-9a57-0d1f2e3a4b5c";
+        create(&root.0, "team", "app", id.to_owned()).await.unwrap();
+        create(&root.0, "team", "other", "another-id".to_owned()).await.unwrap();
+        let first = known.find_by_id(&root.0, id).await.unwrap().expect("found by a scan");
+        assert_eq!((first.owner.as_str(), first.name.as_str()), ("team", "app"));
+        assert_eq!(known.find_by_id(&root.0, id).await.unwrap(), Some(first.clone()), "where it was");
+
+        std::fs::rename(&first.path, root.0.join("team").join("renamed.git")).unwrap();
+        let moved = known.find_by_id(&root.0, id).await.unwrap().expect("found again");
+        assert_eq!(moved.name, "renamed");
+
+        std::fs::remove_dir_all(&moved.path).unwrap();
+        assert_eq!(known.find_by_id(&root.0, id).await.unwrap(), None);
+    }
 
     #[test]
     fn names_must_be_plain_path_segments() {
