@@ -123,7 +123,7 @@ where
 /// would otherwise see its own empty database), on the blocking pool like the writer.
 fn sqlite_pools(path: &str, size: usize) -> Result<SqlitePools, StoreError> {
     if path == ":memory:" {
-        let pool = build(Driver::Sqlite, sqlite_manager(path, Runs::OnBlockingPool), 1)?;
+        let pool = build(Driver::Sqlite, sqlite_manager(path, SqliteRunner::blocking_pool()), 1)?;
         return Ok(SqlitePools { read: pool.clone(), scan: pool.clone(), write: pool });
     }
     if let Some(dir) = Path::new(path).parent().filter(|d| !d.as_os_str().is_empty() && !d.is_dir()) {
@@ -133,30 +133,24 @@ fn sqlite_pools(path: &str, size: usize) -> Result<SqlitePools, StoreError> {
         ));
     }
     Ok(SqlitePools {
-        read: build(Driver::Sqlite, sqlite_manager(path, Runs::Inline), size)?,
-        scan: build(Driver::Sqlite, sqlite_manager(path, Runs::OnBlockingPool), size)?,
-        write: build(Driver::Sqlite, sqlite_manager(path, Runs::OnBlockingPool), 1)?,
+        read: build(Driver::Sqlite, sqlite_manager(path, SqliteRunner::Inline), size)?,
+        scan: build(Driver::Sqlite, sqlite_manager(path, SqliteRunner::blocking_pool()), size)?,
+        write: build(Driver::Sqlite, sqlite_manager(path, SqliteRunner::blocking_pool()), 1)?,
     })
 }
 
-/// Where a pool's connections run their calls (see `sqlite_runner`).
-#[derive(Clone, Copy)]
-enum Runs {
-    Inline,
-    OnBlockingPool,
-}
-
-fn sqlite_manager(path: &str, runs: Runs) -> AsyncDieselConnectionManager<SqliteConn> {
+/// A pool manager whose connections run their calls as `runner` says (see `sqlite_runner`).
+fn sqlite_manager(path: &str, runner: SqliteRunner) -> AsyncDieselConnectionManager<SqliteConn> {
     let mut config = ManagerConfig::default();
     // A connection to a local file cannot drop, so the default check query on every checkout
     // (a blocking-thread round trip) buys nothing; it was a third of a simple request's time.
     config.recycling_method = RecyclingMethod::Fast;
-    config.custom_setup = Box::new(move |url| Box::pin(open_sqlite(url.to_owned(), runs)));
+    config.custom_setup = Box::new(move |url| Box::pin(open_sqlite(url.to_owned(), runner.clone())));
     AsyncDieselConnectionManager::new_with_config(path, config)
 }
 
-/// Opens a connection (a file open and the pragmas: on the blocking pool) and sets its runner.
-async fn open_sqlite(path: String, runs: Runs) -> ConnectionResult<SqliteConn> {
+/// Opens a connection (a file open and the pragmas: on the blocking pool) with its runner.
+async fn open_sqlite(path: String, runner: SqliteRunner) -> ConnectionResult<SqliteConn> {
     let conn = tokio::task::spawn_blocking(move || {
         let mut conn = SqliteConnection::establish(&path)?;
         conn.batch_execute(SQLITE_PRAGMAS).map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
@@ -164,10 +158,6 @@ async fn open_sqlite(path: String, runs: Runs) -> ConnectionResult<SqliteConn> {
     })
     .await
     .map_err(|e| diesel::ConnectionError::BadConnection(format!("opening the connection failed: {e}")))??;
-    let runner = match runs {
-        Runs::Inline => SqliteRunner::Inline,
-        Runs::OnBlockingPool => SqliteRunner::blocking_pool(),
-    };
     Ok(SqliteConn::with_runtime(conn, runner))
 }
 

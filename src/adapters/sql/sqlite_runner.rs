@@ -18,6 +18,7 @@ use tokio::task::{JoinError, JoinHandle};
 type TaskError = Box<dyn Error + Send + Sync + 'static>;
 
 /// How one connection runs its calls.
+#[derive(Clone)]
 pub enum SqliteRunner {
     /// On the calling task's thread, for short reads that never wait for a lock.
     Inline,
