@@ -6,7 +6,6 @@
 //! are verified against the host name in the URL (see [`tls`](super::tls)), whatever address
 //! the allow-list let the connection go to.
 
-use crate::adapters::error_chain;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,6 +21,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use url::Url;
 
+use crate::adapters::error_chain;
 use crate::adapters::extension::hosts::{BlockedHost, GuardedResolver, HostRules};
 use crate::adapters::extension::{tls, wire};
 use crate::domain::yaml::ConfigFile;
@@ -82,6 +82,20 @@ impl HttpExtensionClient {
             HeaderValue::try_from(format!("Woodpecker/{} (server-extensions)", settings.version))
                 .context("the version makes no valid User-Agent")?;
         Ok(Self { http, user_agent, signer, rules, timeout: settings.timeout })
+    }
+
+    /// Asks a secret or registry extension: a 200 answer's list as `parse` reads it, none for 204.
+    async fn list<T>(
+        &self,
+        endpoint: &str,
+        request: &ExtensionRequest<'_>,
+        parse: fn(&[u8]) -> Result<Vec<T>, ExtensionError>,
+    ) -> Result<Vec<T>, ExtensionError> {
+        match self.post(endpoint, wire::request_body(request, None)).await? {
+            (200, body) => parse(&body),
+            (204, _) => Ok(Vec::new()),
+            (status, body) => Err(unexpected(status, &body)),
+        }
     }
 
     /// POSTs `body` to `endpoint`: the final status and body, after retries.
@@ -201,11 +215,7 @@ impl ExtensionClient for HttpExtensionClient {
         endpoint: &str,
         request: &ExtensionRequest<'_>,
     ) -> Result<Vec<Secret>, ExtensionError> {
-        match self.post(endpoint, wire::request_body(request, None)).await? {
-            (200, body) => wire::secrets_answer(&body),
-            (204, _) => Ok(Vec::new()),
-            (status, body) => Err(unexpected(status, &body)),
-        }
+        self.list(endpoint, request, wire::secrets_answer).await
     }
 
     async fn registries(
@@ -213,10 +223,6 @@ impl ExtensionClient for HttpExtensionClient {
         endpoint: &str,
         request: &ExtensionRequest<'_>,
     ) -> Result<Vec<Registry>, ExtensionError> {
-        match self.post(endpoint, wire::request_body(request, None)).await? {
-            (200, body) => wire::registries_answer(&body),
-            (204, _) => Ok(Vec::new()),
-            (status, body) => Err(unexpected(status, &body)),
-        }
+        self.list(endpoint, request, wire::registries_answer).await
     }
 }
