@@ -11,6 +11,8 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
+use futures_util::future::BoxFuture;
+
 use crate::app::pipelines::Pipelines;
 use crate::app::pipelines::configs::{Fetched, config, config_files};
 use crate::domain::config::Config;
@@ -18,7 +20,7 @@ use crate::domain::pipeline::Pipeline;
 use crate::domain::repo::Repo;
 use crate::domain::user::User;
 use crate::domain::yaml::options::{Registry, Secret};
-use crate::ports::extension::{ConfigAnswer, ExtensionClient, ExtensionRequest};
+use crate::ports::extension::{ConfigAnswer, ExtensionClient, ExtensionError, ExtensionRequest};
 use crate::ports::forge::Netrc;
 
 /// An extension's URL and whether it is sent clone credentials.
@@ -169,17 +171,9 @@ impl Pipelines {
         stored: Vec<Secret>,
     ) -> Vec<Secret> {
         let Some(extensions) = &self.extensions else { return stored };
-        let mut provided = Vec::new();
-        for endpoint in extensions.secret_chain(repo) {
-            let Some(netrc) = self.netrc_or_warn(owner, repo, &endpoint, "secret").await else { continue };
-            let request = ExtensionRequest { repo, pipeline, netrc: netrc.as_ref() };
-            match extensions.client.secrets(&endpoint.url, &request).await {
-                Ok(secrets) => provided.extend(secrets),
-                Err(error) => {
-                    tracing::warn!(%error, repo = repo.id, "secret extension failed; using stored secrets only");
-                }
-            }
-        }
+        let chain = extensions.secret_chain(repo);
+        let provided =
+            self.ask_each(owner, repo, pipeline, chain, "secret", |c, url, r| c.secrets(url, r)).await;
         first_by_key(provided.into_iter().chain(stored), |s| s.name.clone())
     }
 
@@ -192,18 +186,37 @@ impl Pipelines {
         stored: Vec<Registry>,
     ) -> Vec<Registry> {
         let Some(extensions) = &self.extensions else { return stored };
+        let chain = extensions.registry_chain(repo);
+        let provided =
+            self.ask_each(owner, repo, pipeline, chain, "registry", |c, url, r| c.registries(url, r)).await;
+        first_by_key(provided.into_iter().chain(stored), |r| r.hostname.clone())
+    }
+
+    /// Everything the `kind` extensions of `chain` answer to `ask`, in chain order. One that
+    /// fails, or whose clone credentials cannot be had, is logged and skipped: the stored
+    /// entries are used without it.
+    async fn ask_each<T>(
+        &self,
+        owner: &User,
+        repo: &Repo,
+        pipeline: &Pipeline,
+        chain: Vec<Endpoint>,
+        kind: &str,
+        ask: Ask<T>,
+    ) -> Vec<T> {
+        let Some(extensions) = &self.extensions else { return Vec::new() };
         let mut provided = Vec::new();
-        for endpoint in extensions.registry_chain(repo) {
-            let Some(netrc) = self.netrc_or_warn(owner, repo, &endpoint, "registry").await else { continue };
+        for endpoint in chain {
+            let Some(netrc) = self.netrc_or_warn(owner, repo, &endpoint, kind).await else { continue };
             let request = ExtensionRequest { repo, pipeline, netrc: netrc.as_ref() };
-            match extensions.client.registries(&endpoint.url, &request).await {
-                Ok(registries) => provided.extend(registries),
+            match ask(extensions.client.as_ref(), &endpoint.url, &request).await {
+                Ok(items) => provided.extend(items),
                 Err(error) => {
-                    tracing::warn!(%error, repo = repo.id, "registry extension failed; using stored registries only");
+                    tracing::warn!(%error, repo = repo.id, kind, "extension failed; using the stored entries only");
                 }
             }
         }
-        first_by_key(provided.into_iter().chain(stored), |r| r.hostname.clone())
+        provided
     }
 
     /// The clone credentials for `endpoint`, when it is to get them.
@@ -236,6 +249,13 @@ impl Pipelines {
         }
     }
 }
+
+/// The client method that asks a secret or registry extension.
+type Ask<T> = for<'a> fn(
+    &'a dyn ExtensionClient,
+    &'a str,
+    &'a ExtensionRequest<'a>,
+) -> BoxFuture<'a, Result<Vec<T>, ExtensionError>>;
 
 /// The items in order, dropping any whose key an earlier one had.
 fn first_by_key<T>(items: impl IntoIterator<Item = T>, key: impl Fn(&T) -> String) -> Vec<T> {
