@@ -2,10 +2,11 @@
 //! pipelines that used it through `pipeline_configs`.
 
 use diesel::prelude::*;
-use diesel_async::{AsyncConnection, RunQueryDsl};
+use diesel_async::RunQueryDsl;
 
 use crate::adapters::sql::dialect::last_insert_id;
 use crate::adapters::sql::schema::{configs, pipeline_configs};
+use crate::adapters::sql::transaction::write_transaction;
 use crate::adapters::sql::{SqlStore, retry_on_conflict};
 use crate::domain::config::Config;
 use crate::ports::store::{ConfigStore, StoreError};
@@ -44,7 +45,7 @@ impl SqlStore {
     /// stored the same config at the same time.
     async fn try_link_configs(&self, pipeline_id: i64, rows: &[ConfigRow]) -> Result<Vec<i64>, StoreError> {
         with_conn!(self, write, "config", |c, d| {
-            c.transaction(async |c| {
+            write_transaction(c, async |c| {
                 let mut ids = Vec::with_capacity(rows.len());
                 for row in rows {
                     let stored: Option<i64> = configs::table

@@ -9,11 +9,12 @@
 
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Binary, Integer};
-use diesel_async::{AsyncConnection, RunQueryDsl};
+use diesel_async::RunQueryDsl;
 
 use crate::adapters::sql::SqlStore;
 use crate::adapters::sql::dialect::Dialect;
 use crate::adapters::sql::schema::log_entries;
+use crate::adapters::sql::transaction::write_transaction;
 use crate::domain::log::{LogEntry, LogEntryType};
 use crate::ports::logs::{LogStorage, LogStorageError};
 use crate::ports::store::{LogStore, StoreError};
@@ -65,7 +66,7 @@ fn insert_sql(dialect: Dialect, rows: usize, on_duplicate: OnDuplicate) -> Strin
 /// per backend.
 macro_rules! insert_entries {
     ($c:ident, $d:expr, $entries:expr, $on_duplicate:expr) => {
-        $c.transaction(async |c| {
+        write_transaction($c, async |c| {
             for chunk in $entries.chunks(INSERT_CHUNK) {
                 let mut query = diesel::sql_query(insert_sql($d, chunk.len(), $on_duplicate)).into_boxed();
                 for e in chunk {

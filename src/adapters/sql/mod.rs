@@ -14,6 +14,7 @@
 //! - `connect`: opening pools, checking the connection, migrations.
 //! - `schema`, `dialect`, `json`, `error`: the schema, dialect gaps, JSON columns, error mapping.
 //! - `sealing`: credentials sealed at rest with a [`SecretCipher`].
+//! - `transaction`: write transactions (`BEGIN IMMEDIATE` on SQLite).
 //! - one module per aggregate (rows, conversions and the store trait impl): `user`, `org`,
 //!   `perm`, `repo`, `pipeline`, `config`, `workflow`, `log`, `agent`, `task`, `secret`,
 //!   `registry`, `cron`, `forge`, `setting`.
@@ -91,6 +92,7 @@ mod secret;
 mod setting;
 mod sqlite_runner;
 mod task;
+mod transaction;
 mod user;
 mod workflow;
 

@@ -1,10 +1,11 @@
 //! Users' repo permissions in SQL, and the user's repo list that joins them.
 
 use diesel::prelude::*;
-use diesel_async::{AsyncConnection, RunQueryDsl};
+use diesel_async::RunQueryDsl;
 
 use crate::adapters::sql::repo::RepoRow;
 use crate::adapters::sql::schema::{perms, repos};
+use crate::adapters::sql::transaction::write_transaction;
 use crate::adapters::sql::{SqlStore, retry_on_conflict};
 use crate::domain::perm::Perm;
 use crate::domain::repo::Repo;
@@ -57,7 +58,7 @@ impl SqlStore {
     /// Updates the stored permission, or inserts it when there is none.
     async fn update_or_insert_perm(&self, row: &PermRow) -> Result<(), StoreError> {
         with_conn!(self, write, "permission", |c, _| {
-            c.transaction(async |c| {
+            write_transaction(c, async |c| {
                 let key = perms::table.find((row.user_id, row.repo_id));
                 if diesel::update(key).set(row).execute(c).await? == 0 {
                     diesel::insert_into(perms::table).values(row).execute(c).await?;

@@ -7,12 +7,13 @@ use std::collections::BTreeMap;
 
 use diesel::dsl::max;
 use diesel::prelude::*;
-use diesel_async::{AsyncConnection, RunQueryDsl};
+use diesel_async::RunQueryDsl;
 use serde::{Deserialize, Serialize};
 
 use crate::adapters::sql::dialect::last_insert_id;
 use crate::adapters::sql::json::{decode, encode, from_name};
 use crate::adapters::sql::schema::{configs, pipeline_configs, pipelines, repos};
+use crate::adapters::sql::transaction::write_transaction;
 use crate::adapters::sql::{SqlStore, found};
 use crate::domain::event::WebhookEvent;
 use crate::domain::pipeline::{CancelInfo, Pipeline, PipelineError, Release};
@@ -188,7 +189,7 @@ impl PipelineStore for SqlStore {
         let mut row = PipelineRow::from_domain(&Pipeline { created, ..pipeline.clone() })?;
         let repo_id = row.repo_id;
         let (id, number) = with_conn!(self, write, "repo", |c, d| {
-            c.transaction(async |c| {
+            write_transaction(c, async |c| {
                 let lock = diesel::update(repos::table.find(repo_id)).set(repos::user_id.eq(repos::user_id));
                 found(lock.execute(c).await?)?;
                 let highest: Option<i64> = pipelines::table
@@ -326,7 +327,7 @@ impl PipelineStore for SqlStore {
 
     async fn delete_pipeline(&self, id: i64) -> Result<(), StoreError> {
         with_conn!(self, write, "pipeline", |c, _| {
-            c.transaction(async |c| {
+            write_transaction(c, async |c| {
                 let repo_id: i64 = pipelines::table.find(id).select(pipelines::repo_id).first(c).await?;
                 diesel::delete(pipelines::table.find(id)).execute(c).await?;
                 let linked = pipeline_configs::table.select(pipeline_configs::config_id);

@@ -22,7 +22,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
 use diesel::prelude::*;
-use diesel_async::{AsyncConnection, RunQueryDsl};
+use diesel_async::RunQueryDsl;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
@@ -30,6 +30,7 @@ use crate::adapters::sql::SqlStore;
 use crate::adapters::sql::json::decode;
 use crate::adapters::sql::schema::tasks;
 use crate::adapters::sql::task::TaskRow;
+use crate::adapters::sql::transaction::write_transaction;
 use crate::domain::status::Status;
 use crate::domain::task::{Task, match_labels};
 use crate::ports::queue::{LEASE, Queue, QueueError, QueueInfo, QueueStats, WaitOutcome, Worker};
@@ -418,7 +419,7 @@ impl Queue for SqlQueue {
         // Push order across servers: the time in µs, then the position in the batch.
         let base = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_micros() as i64) * 1000;
         let pushed = with_conn!(&self.shared.store, write, "task", |c, _| {
-            c.transaction(async |c| {
+            write_transaction(c, async |c| {
                 let queued: Option<String> = tasks::table
                     .filter(tasks::id.eq_any(&ids))
                     .filter(tasks::state.eq_any(LIVE))

@@ -2,11 +2,12 @@
 //! Passwords are sealed at rest when the store has a cipher (see `sealing`).
 
 use diesel::prelude::*;
-use diesel_async::{AsyncConnection, RunQueryDsl};
+use diesel_async::RunQueryDsl;
 
 use crate::adapters::sql::dialect::last_insert_id;
 use crate::adapters::sql::error::query_error;
 use crate::adapters::sql::schema::registries;
+use crate::adapters::sql::transaction::write_transaction;
 use crate::adapters::sql::{SqlStore, found};
 use crate::domain::registry::Registry;
 use crate::domain::secret::Scope;
@@ -62,7 +63,7 @@ impl RegistryStore for SqlStore {
             row.password.clear();
         }
         let id = with_conn!(self, write, "registry", |c, d| {
-            c.transaction(async |c| {
+            write_transaction(c, async |c| {
                 diesel::insert_into(registries::table).values(&row).execute(c).await?;
                 let id = last_insert_id(c, d).await?;
                 if self.seals() {

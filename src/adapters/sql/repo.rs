@@ -4,12 +4,13 @@
 //! never filtered on (extension endpoints) share one JSON column, as do lists.
 
 use diesel::prelude::*;
-use diesel_async::{AsyncConnection, RunQueryDsl};
+use diesel_async::RunQueryDsl;
 use serde::{Deserialize, Serialize};
 
 use crate::adapters::sql::dialect::last_insert_id;
 use crate::adapters::sql::json::{decode, encode, from_name, name_of};
 use crate::adapters::sql::schema::{redirections, registries, repos, secrets, tasks};
+use crate::adapters::sql::transaction::write_transaction;
 use crate::adapters::sql::{SqlStore, found};
 use crate::domain::repo::{Redirection, Repo};
 use crate::ports::store::{Page, RepoStore, StoreError};
@@ -241,7 +242,7 @@ impl RepoStore for SqlStore {
         // Secrets, registries and tasks have no foreign key (0 means "no repo" there); the rest
         // goes with the repo row through ON DELETE CASCADE.
         with_conn!(self, write, "repo", |c, _| {
-            c.transaction(async |c| {
+            write_transaction(c, async |c| {
                 diesel::delete(secrets::table.filter(secrets::repo_id.eq(id))).execute(c).await?;
                 diesel::delete(registries::table.filter(registries::repo_id.eq(id))).execute(c).await?;
                 diesel::delete(tasks::table.filter(tasks::repo_id.eq(id))).execute(c).await?;

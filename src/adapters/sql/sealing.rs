@@ -7,11 +7,12 @@
 use std::sync::Arc;
 
 use diesel::prelude::*;
-use diesel_async::{AsyncConnection, RunQueryDsl};
+use diesel_async::RunQueryDsl;
 
 use crate::adapters::sql::SqlStore;
 use crate::adapters::sql::error::query_error;
 use crate::adapters::sql::schema::{registries, secrets, server_settings};
+use crate::adapters::sql::transaction::write_transaction;
 use crate::ports::cipher::{CipherError, SecretCipher};
 use crate::ports::store::{CredentialSealing, Reseal, StoreError};
 
@@ -101,7 +102,7 @@ impl CredentialSealing for SqlStore {
     async fn reseal_credentials(&self, reseal: Reseal<'_>) -> Result<u64, StoreError> {
         let reseal = &reseal;
         with_conn!(self, write, "credential", |c, _| {
-            c.transaction(async |c| {
+            write_transaction(c, async |c| {
                 // Claim the change first. Of several servers starting at once, only the one that
                 // finds the setting as it read it gets past here: the others find it gone
                 // (nothing changed, `None`) or fail on its unique key (rolled back).

@@ -2,12 +2,13 @@
 //! sealed at rest when the store has a cipher (see `sealing`).
 
 use diesel::prelude::*;
-use diesel_async::{AsyncConnection, RunQueryDsl};
+use diesel_async::RunQueryDsl;
 
 use crate::adapters::sql::dialect::last_insert_id;
 use crate::adapters::sql::error::query_error;
 use crate::adapters::sql::json::{decode, encode};
 use crate::adapters::sql::schema::secrets;
+use crate::adapters::sql::transaction::write_transaction;
 use crate::adapters::sql::{SqlStore, found};
 use crate::domain::secret::{Scope, Secret};
 use crate::ports::store::{Page, SecretStore, StoreError};
@@ -63,7 +64,7 @@ impl SecretStore for SqlStore {
             row.value.clear();
         }
         let id = with_conn!(self, write, "secret", |c, d| {
-            c.transaction(async |c| {
+            write_transaction(c, async |c| {
                 diesel::insert_into(secrets::table).values(&row).execute(c).await?;
                 let id = last_insert_id(c, d).await?;
                 if self.seals() {

@@ -2,9 +2,10 @@
 //! dialect-specific upsert.
 
 use diesel::prelude::*;
-use diesel_async::{AsyncConnection, RunQueryDsl};
+use diesel_async::RunQueryDsl;
 
 use crate::adapters::sql::schema::server_settings;
+use crate::adapters::sql::transaction::write_transaction;
 use crate::adapters::sql::{SqlStore, retry_on_conflict};
 use crate::ports::store::{SettingStore, StoreError};
 
@@ -12,7 +13,7 @@ impl SqlStore {
     /// Updates the setting, or inserts it when there is none.
     async fn update_or_insert_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
         with_conn!(self, write, "setting", |c, _| {
-            c.transaction(async |c| {
+            write_transaction(c, async |c| {
                 let stored = server_settings::table.find(key);
                 if diesel::update(stored).set(server_settings::value.eq(value)).execute(c).await? == 0 {
                     let row = (server_settings::key.eq(key), server_settings::value.eq(value));

@@ -4,11 +4,12 @@
 use std::collections::BTreeMap;
 
 use diesel::prelude::*;
-use diesel_async::{AsyncConnection, RunQueryDsl};
+use diesel_async::RunQueryDsl;
 
 use crate::adapters::sql::dialect::last_insert_id;
 use crate::adapters::sql::json::{decode, encode, from_name, name_of};
 use crate::adapters::sql::schema::{steps, workflows};
+use crate::adapters::sql::transaction::write_transaction;
 use crate::adapters::sql::{SqlStore, found};
 use crate::domain::workflow::{Step, Workflow};
 use crate::ports::store::{StoreError, WorkflowStore, WorkflowTree};
@@ -147,7 +148,7 @@ impl WorkflowStore for SqlStore {
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
         let ids: Vec<(i64, Vec<i64>)> = with_conn!(self, write, "workflow", |c, d| {
-            c.transaction(async |c| {
+            write_transaction(c, async |c| {
                 let mut ids = Vec::with_capacity(rows.len());
                 for (workflow, steps) in &rows {
                     diesel::insert_into(workflows::table).values(workflow).execute(c).await?;
@@ -212,7 +213,7 @@ impl WorkflowStore for SqlStore {
 
     async fn delete_workflows(&self, pipeline_id: i64) -> Result<(), StoreError> {
         with_conn!(self, write, "workflow", |c, _| {
-            c.transaction(async |c| {
+            write_transaction(c, async |c| {
                 diesel::delete(steps::table.filter(steps::pipeline_id.eq(pipeline_id))).execute(c).await?;
                 diesel::delete(workflows::table.filter(workflows::pipeline_id.eq(pipeline_id)))
                     .execute(c)
