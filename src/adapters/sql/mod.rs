@@ -37,35 +37,52 @@ use crate::ports::store::{HealthStore, StoreError};
 
 /// Runs `$body` on a pooled connection of `$store`, bound to `$c` (a `&mut` connection) and its
 /// [`Dialect`] to `$d`, once per backend. `$mode` is `read` (a short read), `scan` (a read of
-/// many rows) or `write` (SQLite writes take the single writer connection); `$entity` names the record for `NotFound`/`Conflict`. The body is
-/// async code returning `diesel::QueryResult<T>`; the whole call gets `Result<T, StoreError>`
-/// and is bounded by the query timeout.
+/// many rows) or `write` (SQLite writes take the single writer connection); `$entity` names the
+/// record for `NotFound`/`Conflict`. The body is async code returning `diesel::QueryResult<T>`;
+/// the whole call gets `Result<T, StoreError>` and is bounded by the query timeout.
+///
+/// The second form takes its own SQLite arm, `$sqlite`, which sees the store as `$s` and the
+/// SQLite pools as `$p` (see [`first_row!`]).
 macro_rules! with_conn {
-    ($store:expr, $mode:ident, $entity:expr, |$c:ident, $d:pat_param| $body:expr) => {{
-        let store: &$crate::adapters::sql::SqlStore = $store;
+    ($store:expr, $mode:ident, $entity:expr, |$c:ident, $d:pat_param| $body:expr) => {
+        with_conn!($store, $entity, |$c, $d| $body, sqlite: |store, pools| {
+            let mut conn = $crate::adapters::sql::checkout(store.driver, pools.$mode()).await?;
+            let ($c, $d) = (&mut *conn, $crate::adapters::sql::dialect::Dialect::Sqlite);
+            $crate::adapters::sql::settle(store.driver, $entity, async { $body }).await
+        })
+    };
+    ($store:expr, $entity:expr, |$c:ident, $d:pat_param| $body:expr, sqlite: |$s:ident, $p:ident| $sqlite:expr) => {{
+        let $s: &$crate::adapters::sql::SqlStore = $store;
         let entity: &'static str = $entity;
-        store
-            .bounded(entity, async {
-                match &store.pools {
-                    $crate::adapters::sql::Pools::Postgres(pool) => {
-                        let mut conn = $crate::adapters::sql::checkout(store.driver, pool).await?;
-                        let ($c, $d) = (&mut *conn, $crate::adapters::sql::dialect::Dialect::Postgres);
-                        $crate::adapters::sql::settle(store.driver, entity, async { $body }).await
-                    }
-                    $crate::adapters::sql::Pools::Mysql(pool) => {
-                        let mut conn = $crate::adapters::sql::checkout(store.driver, pool).await?;
-                        let ($c, $d) = (&mut *conn, $crate::adapters::sql::dialect::Dialect::Mysql);
-                        $crate::adapters::sql::settle(store.driver, entity, async { $body }).await
-                    }
-                    $crate::adapters::sql::Pools::Sqlite(pools) => {
-                        let mut conn = $crate::adapters::sql::checkout(store.driver, pools.$mode()).await?;
-                        let ($c, $d) = (&mut *conn, $crate::adapters::sql::dialect::Dialect::Sqlite);
-                        $crate::adapters::sql::settle(store.driver, entity, async { $body }).await
-                    }
+        $s.bounded(entity, async {
+            match &$s.pools {
+                $crate::adapters::sql::Pools::Postgres(pool) => {
+                    let mut conn = $crate::adapters::sql::checkout($s.driver, pool).await?;
+                    let ($c, $d) = (&mut *conn, $crate::adapters::sql::dialect::Dialect::Postgres);
+                    $crate::adapters::sql::settle($s.driver, entity, async { $body }).await
                 }
-            })
-            .await
+                $crate::adapters::sql::Pools::Mysql(pool) => {
+                    let mut conn = $crate::adapters::sql::checkout($s.driver, pool).await?;
+                    let ($c, $d) = (&mut *conn, $crate::adapters::sql::dialect::Dialect::Mysql);
+                    $crate::adapters::sql::settle($s.driver, entity, async { $body }).await
+                }
+                $crate::adapters::sql::Pools::Sqlite($p) => $sqlite,
+            }
+        })
+        .await
     }};
+}
+
+/// The first `$row` of `$query`, a query that owns its parameters, as a `with_conn!` read.
+/// On SQLite it runs through diesel's synchronous API on an inline read connection: that API
+/// caches statements of static queries by type and decodes rows where they lie, while the
+/// async wrapper writes the SQL text and copies every row on each call (a third of a key
+/// lookup's time).
+macro_rules! first_row {
+    ($store:expr, $entity:expr, $row:ty, $query:expr) => {
+        with_conn!($store, $entity, |c, _| diesel_async::RunQueryDsl::first::<$row>($query, c).await,
+            sqlite: |store, pools| $crate::adapters::sql::first_inline::<$row, _>(store.driver, $entity, pools.read(), $query).await)
+    };
 }
 
 mod agent;
@@ -191,6 +208,25 @@ where
         deadpool::managed::PoolError::Backend(e) => unavailable(driver, e.to_string()),
         other => unavailable(driver, other.to_string()),
     })
+}
+
+/// The first `R` of `query` on a connection of `pool`, through diesel's synchronous API (the
+/// SQLite arm of [`first_row!`]).
+async fn first_inline<R, Q>(
+    driver: Driver,
+    entity: &'static str,
+    pool: &Pool<SqliteConn>,
+    query: Q,
+) -> Result<R, StoreError>
+where
+    Q: diesel::RunQueryDsl<SqliteConnection> + diesel::query_dsl::methods::LimitDsl + Send + 'static,
+    diesel::dsl::Limit<Q>: for<'q> diesel::query_dsl::LoadQuery<'q, SqliteConnection, R>,
+    R: Send + 'static,
+{
+    let mut conn = checkout(driver, pool).await?;
+    conn.spawn_blocking(move |c| diesel::RunQueryDsl::first(query, c))
+        .await
+        .map_err(|e| query_error(driver, entity, e))
 }
 
 /// Awaits a query body and maps its diesel error; the bound fixes the body's error type.

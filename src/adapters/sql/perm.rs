@@ -89,14 +89,15 @@ impl PermStore for SqlStore {
         repo_id: i64,
         user_id: i64,
     ) -> Result<(Repo, Option<Perm>), StoreError> {
-        let (repo, perm) = with_conn!(self, read, "repo", |c, _| {
+        let (repo, perm) = first_row!(
+            self,
+            "repo",
+            (RepoRow, Option<PermRow>),
             repos::table
                 .left_join(perms::table.on(perms::repo_id.eq(repos::id).and(perms::user_id.eq(user_id))))
                 .filter(repos::id.eq(repo_id))
                 .select((RepoRow::as_select(), Option::<PermRow>::as_select()))
-                .first::<(RepoRow, Option<PermRow>)>(c)
-                .await
-        })?;
+        )?;
         Ok((repo.into_domain()?, perm.map(Perm::from)))
     }
 

@@ -77,12 +77,7 @@ impl UserStore for SqlStore {
     }
 
     async fn get_user(&self, id: i64) -> Result<User, StoreError> {
-        with_conn!(self, read, "user", |c, _| users::table
-            .find(id)
-            .select(UserRow::as_select())
-            .first(c)
-            .await)
-        .map(User::from)
+        first_row!(self, "user", UserRow, users::table.find(id).select(UserRow::as_select())).map(User::from)
     }
 
     async fn find_user_by_login(&self, forge_id: i64, login: &str) -> Result<User, StoreError> {
