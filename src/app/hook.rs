@@ -68,8 +68,7 @@ impl Hooks {
             Err(StoreError::NotFound(_)) => return Err(HookError::BadToken),
             Err(e) => return Err(e.into()),
         };
-        Token::verify(token, &[TokenType::Hook], self.clock.now(), repo.hash.as_bytes())
-            .map_err(|_| HookError::BadToken)?;
+        claimed.verify(self.clock.now(), repo.hash.as_bytes()).map_err(|_| HookError::BadToken)?;
 
         let parsed = match self.forge.hook(request).await? {
             HookOutcome::Ignored(reason) => return Ok(HookResult::Ignored(reason)),

@@ -3,7 +3,7 @@
 //!
 //! The signing secret depends on the token: a user's tokens are signed with that user's `hash`,
 //! a hook token with its repo's `hash`. So a caller first [`Token::peek`]s at the unverified
-//! claims, loads the secret they point at, and then [`Token::verify`]s.
+//! claims, loads the secret they point at, and then [`Peeked::verify`]s them.
 
 use std::collections::BTreeMap;
 
@@ -127,24 +127,16 @@ impl Token {
     }
 
     /// Reads a JWT's claims **without** checking its signature, so the caller can look up the
-    /// secret they point at (a user's or repo's hash) and then call [`Token::verify`].
+    /// secret they point at (a user's or repo's hash) and then [`Peeked::verify`] it.
     /// Rejects anything that is not an HS256 JWT of one of the `allowed` types.
-    pub fn peek(raw: &str, allowed: &[TokenType]) -> Result<Token, TokenError> {
-        Ok(Self::decode(raw, allowed)?.token)
+    pub fn peek<'a>(raw: &'a str, allowed: &[TokenType]) -> Result<Peeked<'a>, TokenError> {
+        Self::decode(raw, allowed).map(Peeked)
     }
 
     /// Parses and verifies a JWT: HS256 only, `type` among `allowed`, signature checked with
     /// `secret`, `exp`/`nbf` checked against `now`.
     pub fn verify(raw: &str, allowed: &[TokenType], now: i64, secret: &[u8]) -> Result<Token, TokenError> {
-        let Decoded { token, payload, signing_input, signature } = Self::decode(raw, allowed)?;
-        hmac::verify(&hmac::Key::new(hmac::HMAC_SHA256, secret), signing_input.as_bytes(), &signature)
-            .map_err(|_| TokenError::Signature)?;
-        let expired = token.expires.is_some_and(|exp| now >= exp);
-        let not_yet = payload.get("nbf").and_then(Value::as_i64).is_some_and(|nbf| now < nbf);
-        if expired || not_yet {
-            return Err(TokenError::Expired);
-        }
-        Ok(token)
+        Self::peek(raw, allowed)?.verify(now, secret)
     }
 
     /// Splits and decodes a JWT.
@@ -190,11 +182,36 @@ impl Token {
 }
 
 /// A JWT taken apart, before its signature is checked.
+#[derive(Debug)]
 struct Decoded<'a> {
     token: Token,
     payload: Map<String, Value>,
     signing_input: &'a str,
     signature: Vec<u8>,
+}
+
+/// A decoded JWT whose signature is not checked yet.
+#[derive(Debug)]
+pub struct Peeked<'a>(Decoded<'a>);
+
+impl Peeked<'_> {
+    /// A custom claim, unverified.
+    pub fn claim(&self, name: &str) -> Option<&str> {
+        self.0.token.claim(name)
+    }
+
+    /// The token, once its signature matches `secret` and it is valid at `now`.
+    pub fn verify(self, now: i64, secret: &[u8]) -> Result<Token, TokenError> {
+        let Decoded { token, payload, signing_input, signature } = self.0;
+        hmac::verify(&hmac::Key::new(hmac::HMAC_SHA256, secret), signing_input.as_bytes(), &signature)
+            .map_err(|_| TokenError::Signature)?;
+        let expired = token.expires.is_some_and(|exp| now >= exp);
+        let not_yet = payload.get("nbf").and_then(Value::as_i64).is_some_and(|nbf| now < nbf);
+        if expired || not_yet {
+            return Err(TokenError::Expired);
+        }
+        Ok(token)
+    }
 }
 
 /// Registered JWT claims: validated, never copied into the custom claims.
@@ -251,7 +268,8 @@ mod tests {
             Token::new(TokenType::Hook, [(claims::REPO_FORGE_REMOTE_ID, "r1".to_owned())]).sign(b"repo-hash");
         let peeked = Token::peek(&raw, &[TokenType::Hook]).unwrap();
         assert_eq!(peeked.claim(claims::REPO_FORGE_REMOTE_ID), Some("r1"));
-        assert_eq!(Token::verify(&raw, &[TokenType::Hook], 0, b"repo-hash"), Ok(peeked));
+        let verified = Token::verify(&raw, &[TokenType::Hook], 0, b"repo-hash");
+        assert_eq!(peeked.verify(0, b"repo-hash"), verified);
     }
 
     #[test]
