@@ -12,6 +12,7 @@
 //! - [`extension`]: signed HTTP calls to config, secret and registry extensions.
 //! - [`crypto`]: the cipher sealing credentials at rest (AES-256-GCM).
 //! - [`socket`]: listen addresses, TCP or unix socket, and binding unix sockets.
+//! - [`process`]: the running process (giving back code pages only startup ran).
 
 pub mod backend;
 pub mod crypto;
@@ -21,6 +22,7 @@ pub mod fs;
 pub mod grpc;
 pub mod http;
 pub mod memory;
+pub mod process;
 pub mod redis;
 pub mod socket;
 pub mod sql;

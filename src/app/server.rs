@@ -261,6 +261,7 @@ fn embedded_agent(config: &ServerConfig, grpc_addr: &ListenAddr, secret: String)
             version: crate::app::version::version(),
         },
         backend: Arc::new(LocalBackend::new(data_dir.join("workspaces"))),
+        alone: false,
     }
 }
 

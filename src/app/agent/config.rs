@@ -14,6 +14,7 @@ use futures_util::FutureExt;
 use crate::adapters::backend::docker::{DockerBackend, DockerSettings};
 use crate::adapters::backend::local::LocalBackend;
 use crate::adapters::grpc::client::{GrpcLink, LinkSettings};
+use crate::adapters::process::code_pages;
 use crate::app::agent::service::{self, AgentSettings};
 use crate::app::config::{LogConfig, parse_go_duration, secret_or_file};
 use crate::ports::agent_link::AgentLink;
@@ -248,6 +249,10 @@ pub struct Launch {
     pub settings: AgentSettings,
     /// Where steps run.
     pub backend: Arc<dyn Backend>,
+    /// Whether the process is only this agent, which then gives back the code pages its start
+    /// touched once it is registered (an agent inside the server keeps them: the server runs
+    /// that code).
+    pub alone: bool,
 }
 
 impl Launch {
@@ -268,7 +273,7 @@ impl Launch {
             hostname: settings.hostname.clone(),
             retry_budget: Duration::from_secs(config.retry_timeout),
         };
-        Ok(Self { link, id_file, settings, backend: config.backend().await? })
+        Ok(Self { link, id_file, settings, backend: config.backend().await?, alone: true })
     }
 
     /// Connects and runs the agent until `shutdown` completes; a stateless agent then
@@ -284,12 +289,19 @@ impl Launch {
         };
         let link: Arc<dyn AgentLink> = Arc::new(link);
         let id_file = self.id_file.clone();
-        let keep_id = |id| {
+        let alone = self.alone;
+        let registered = |id| {
             if let Some(file) = &id_file {
                 write_agent_id(file, id);
             }
+            if alone {
+                match code_pages::release() {
+                    Ok(bytes) => tracing::debug!(bytes, "released the code pages of the start"),
+                    Err(error) => tracing::debug!(%error, "cannot release the code pages of the start"),
+                }
+            }
         };
-        service::run(link.clone(), self.backend, self.settings, keep_id, shutdown)
+        service::run(link.clone(), self.backend, self.settings, registered, shutdown)
             .await
             .context("cannot register the agent")?;
         if self.id_file.is_none()
