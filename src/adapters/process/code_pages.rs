@@ -110,7 +110,7 @@ mod tests {
             segment(false, false, 0x40, 0x2d8),          // program headers
             segment(true, false, 0, 0x6e_9a10),          // constants
             segment(true, false, 0x6e_aa10, 0x16f_2000), // code
-            segment(true, true, 0x01dd_d000, 0x1c_3000),  // relocated data, then the rest
+            segment(true, true, 0x01dd_d000, 0x1c_3000), // relocated data, then the rest
         ];
         let base = 0x5565_ab00_4000;
         assert_eq!(

@@ -12,22 +12,17 @@ use diesel_async::{AsyncConnection, AsyncMysqlConnection, AsyncPgConnection, Tra
 
 use crate::adapters::sql::SqliteConn;
 
-/// A connection that can open a transaction meant to write.
+/// A connection that can open a transaction meant to write: with the backend's usual `BEGIN`
+/// unless it says otherwise.
 pub(super) trait BeginWrite: AsyncConnection {
-    async fn begin_write(&mut self) -> QueryResult<()>;
-}
-
-impl BeginWrite for AsyncPgConnection {
     async fn begin_write(&mut self) -> QueryResult<()> {
         Self::TransactionManager::begin_transaction(self).await
     }
 }
 
-impl BeginWrite for AsyncMysqlConnection {
-    async fn begin_write(&mut self) -> QueryResult<()> {
-        Self::TransactionManager::begin_transaction(self).await
-    }
-}
+impl BeginWrite for AsyncPgConnection {}
+
+impl BeginWrite for AsyncMysqlConnection {}
 
 impl BeginWrite for SqliteConn {
     async fn begin_write(&mut self) -> QueryResult<()> {
