@@ -9,6 +9,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if linux_gnu {
         println!("cargo:rustc-link-arg-bins=-Wl,-z,pack-relative-relocs");
     }
+    // Release binaries keep the code an idle agent runs side by side (see the script's comment).
+    let idle_code = "src/adapters/process/agent_idle_code.ld";
+    println!("cargo:rerun-if-changed={idle_code}");
+    if linux_gnu && std::env::var("PROFILE").as_deref() == Ok("release") {
+        let dir = std::env::var("CARGO_MANIFEST_DIR")?;
+        println!("cargo:rustc-link-arg-bins=-Wl,-T,{dir}/{idle_code}");
+    }
     let descriptors = protox::compile(["woodpecker.proto"], ["proto"])?;
     tonic_prost_build::configure().compile_fds(descriptors)?;
     Ok(())

@@ -22,9 +22,11 @@ mod agent {
     pub mod encryption;
     pub mod extension_server;
     pub mod extensions;
+    pub mod grpc_tls;
     pub mod harness;
     pub mod log_files;
     pub mod pipelines;
     pub mod restart;
+    pub mod test_ca;
     pub mod unix_sockets;
 }

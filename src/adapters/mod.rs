@@ -13,6 +13,7 @@
 //! - [`crypto`]: the cipher sealing credentials at rest (AES-256-GCM).
 //! - [`socket`]: listen addresses, TCP or unix socket, and binding unix sockets.
 //! - [`process`]: the running process (giving back code pages only startup ran).
+//! - [`tls`]: client TLS settings (rustls on ring, the system's roots).
 
 pub mod backend;
 pub mod crypto;
@@ -26,6 +27,7 @@ pub mod process;
 pub mod redis;
 pub mod socket;
 pub mod sql;
+pub mod tls;
 
 /// An error and its causes, joined with `: ` (a library's top-level message alone often says
 /// little: hyper's "client error (Connect)", a pool's "timed out").

@@ -252,6 +252,7 @@ fn embedded_agent(config: &ServerConfig, grpc_addr: &ListenAddr, secret: String)
             hostname: hostname.clone(),
             // The server is in the same process: calls fail only while it shuts down.
             retry_budget: EMBEDDED_RETRY_BUDGET,
+            tls: None,
         },
         id_file: Some(id_file),
         settings: AgentSettings {

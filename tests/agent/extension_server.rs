@@ -2,9 +2,8 @@
 //! every request as a real extension would (with the verifiers of `tests/common/signatures.rs`
 //! and the public key the server publishes), records it with the verdict, and gives the answer
 //! the test scripted, or 401 when the signature is wrong. It speaks plain HTTP, or HTTPS with a
-//! certificate for `localhost` from a [`TestCa`] made for the test.
+//! certificate for `localhost` from a `TestCa` made for the test.
 
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -12,15 +11,13 @@ use poem::http::uri::Scheme;
 use poem::listener::{Acceptor, AcceptorExt, BoxAcceptor, Listener, TcpAcceptor, TcpListener};
 use poem::web::{LocalAddr, RemoteAddr};
 use poem::{Request, Response, Server, endpoint::make, http::StatusCode};
-use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
-use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 use serde_json::Value;
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::server::TlsStream;
 
 use crate::agent::harness::Ci;
+use crate::agent::test_ca::TestCa;
 use crate::signatures::{Received, ed25519_key_of, unix_now, verify_cavage, verify_rfc9421};
-use crate::test_server::temp_dir;
 
 /// The RFC 9421 label Woodpecker 3.x signs with.
 pub const RFC9421_LABEL: &str = "woodpecker-ci-extensions";
@@ -117,7 +114,7 @@ impl FakeExtension {
         let (acceptor, url): (BoxAcceptor, String) = match tls {
             None => (tcp.boxed(), format!("http://{addr}")),
             Some(ca) => {
-                let tls = TlsTcpAcceptor { tcp, tls: TlsAcceptor::from(ca.server.clone()) };
+                let tls = TlsTcpAcceptor { tcp, tls: TlsAcceptor::from(ca.server_config(&[])) };
                 (tls.boxed(), format!("https://localhost:{}", addr.port()))
             }
         };
@@ -158,47 +155,6 @@ async fn receive(request: Request) -> Received {
 impl Drop for FakeExtension {
     fn drop(&mut self) {
         self.task.abort();
-    }
-}
-
-/// A CA made for one test, its certificate written where `NUTHATCH_EXTENSION_CA_FILE` can point,
-/// and the server side of a certificate it signed for `localhost`.
-pub struct TestCa {
-    /// The PEM file holding the CA's certificate.
-    pub file: PathBuf,
-    server: Arc<rustls::ServerConfig>,
-}
-
-impl TestCa {
-    /// Makes the CA, the `localhost` certificate and the PEM file.
-    pub fn new() -> Self {
-        let ca_key = KeyPair::generate().unwrap();
-        let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
-        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        ca_params.distinguished_name.push(DnType::CommonName, "Nuthatch test CA");
-        let ca_cert = ca_params.self_signed(&ca_key).unwrap();
-        let issuer = Issuer::new(ca_params, ca_key);
-
-        let key = KeyPair::generate().unwrap();
-        let cert =
-            CertificateParams::new(vec!["localhost".to_owned()]).unwrap().signed_by(&key, &issuer).unwrap();
-        let private = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let server = rustls::ServerConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_no_client_auth()
-            .with_single_cert(vec![cert.der().clone()], private)
-            .unwrap();
-
-        let file = temp_dir("extension-ca").join("ca.pem");
-        std::fs::write(&file, ca_cert.pem()).unwrap();
-        Self { file, server: Arc::new(server) }
-    }
-
-    /// The CA file's path, for `NUTHATCH_EXTENSION_CA_FILE`.
-    pub fn path(&self) -> &str {
-        self.file.to_str().unwrap()
     }
 }
 

@@ -7,8 +7,9 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::agent::extension_server::{Answer, CAVAGE_KEY_ID, FakeExtension, Form, RFC9421_LABEL, TestCa};
+use crate::agent::extension_server::{Answer, CAVAGE_KEY_ID, FakeExtension, Form, RFC9421_LABEL};
 use crate::agent::harness::{AgentProcess, Ci, TestRepo, step};
+use crate::agent::test_ca::TestCa;
 use crate::fake_engine::{Behaviour, FakeEngine};
 use crate::signatures::{MAX_AGE, verify_cavage, verify_rfc9421};
 

@@ -3,7 +3,7 @@
 //! answers, signed afresh for every try; each try times out on its own (10 s by default). The
 //! allow-list is applied to IP literals here and to resolved addresses by the resolver; redirects
 //! are not followed, since a redirect could lead around the allow-list. `https://` endpoints
-//! are verified against the host name in the URL (see [`tls`](super::tls)), whatever address
+//! are verified against the host name in the URL (see [`tls`](crate::adapters::tls)), whatever address
 //! the allow-list let the connection go to.
 
 use std::path::PathBuf;
@@ -23,7 +23,8 @@ use url::Url;
 
 use crate::adapters::error_chain;
 use crate::adapters::extension::hosts::{BlockedHost, GuardedResolver, HostRules};
-use crate::adapters::extension::{tls, wire};
+use crate::adapters::extension::wire;
+use crate::adapters::tls;
 use crate::domain::yaml::ConfigFile;
 use crate::domain::yaml::options::{Registry, Secret};
 use crate::ports::extension::{

@@ -3,7 +3,6 @@
 //!
 //! # Layout
 //! - [`client`]: signed JSON POSTs with retries and timeouts.
-//! - [`tls`]: rustls on the ring provider, with the system's roots and an optional CA file.
 //! - [`hosts`]: the allow-list of hosts and addresses (`WOODPECKER_EXTENSIONS_ALLOWED_HOSTS`).
 //! - [`rfc9421`]: HTTP Message Signatures, as Woodpecker 3.x signs.
 //! - [`cavage`]: the `Signature:` header Woodpecker 2.x services verify.
@@ -13,5 +12,4 @@ pub mod cavage;
 pub mod client;
 pub mod hosts;
 pub mod rfc9421;
-pub mod tls;
 pub mod wire;

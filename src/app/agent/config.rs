@@ -15,6 +15,7 @@ use crate::adapters::backend::docker::{DockerBackend, DockerSettings};
 use crate::adapters::backend::local::LocalBackend;
 use crate::adapters::grpc::client::{GrpcLink, LinkSettings};
 use crate::adapters::process::code_pages;
+use crate::adapters::tls;
 use crate::app::agent::service::{self, AgentSettings};
 use crate::app::config::{LogConfig, parse_go_duration, secret_or_file};
 use crate::ports::agent_link::AgentLink;
@@ -26,6 +27,13 @@ pub struct AgentConfig {
     /// `host:port` of the server's agent gRPC listener, or `unix:///path` of its unix socket.
     #[arg(long, env = "WOODPECKER_SERVER", default_value = "localhost:9000")]
     pub server: String,
+    /// Connect to the server over TLS (an `https://` server address implies it).
+    #[arg(long = "grpc-secure", env = "WOODPECKER_GRPC_SECURE", default_value_t = false, action = clap::ArgAction::Set)]
+    pub grpc_secure: bool,
+    /// Verify the server's TLS certificate (against the system's roots, or `SSL_CERT_FILE`);
+    /// `false` accepts any certificate.
+    #[arg(long = "grpc-verify", env = "WOODPECKER_GRPC_VERIFY", default_value_t = true, action = clap::ArgAction::Set)]
+    pub grpc_verify: bool,
     /// The server's system agent secret, or a per-agent token created in the UI/API.
     #[arg(long, env = "WOODPECKER_AGENT_SECRET", hide_env_values = true)]
     pub agent_secret: Option<String>,
@@ -182,6 +190,16 @@ impl AgentConfig {
     fn id_file(&self) -> Option<&Path> {
         Some(self.agent_config_file.as_path()).filter(|p| !p.as_os_str().is_empty())
     }
+
+    /// The TLS settings of the link, when it is to use TLS.
+    fn tls(&self) -> anyhow::Result<Option<rustls::ClientConfig>> {
+        if !(self.grpc_secure || self.server.starts_with("https://")) {
+            return Ok(None);
+        }
+        let config =
+            if self.grpc_verify { tls::client_config(None) } else { tls::unverified_client_config() };
+        config.context("cannot set up TLS to the server").map(Some)
+    }
 }
 
 /// How long `auto-detect` waits for a docker daemon.
@@ -249,9 +267,8 @@ pub struct Launch {
     pub settings: AgentSettings,
     /// Where steps run.
     pub backend: Arc<dyn Backend>,
-    /// Whether the process is only this agent, which then gives back the code pages its start
-    /// touched once it is registered (an agent inside the server keeps them: the server runs
-    /// that code).
+    /// Whether the process is only this agent, which then gives back its code pages each time
+    /// it becomes idle (an agent inside the server keeps them: the server runs that code).
     pub alone: bool,
 }
 
@@ -272,6 +289,7 @@ impl Launch {
             agent_id: id_file.as_deref().map_or(-1, read_agent_id),
             hostname: settings.hostname.clone(),
             retry_budget: Duration::from_secs(config.retry_timeout),
+            tls: config.tls()?.map(Arc::new),
         };
         Ok(Self { link, id_file, settings, backend: config.backend().await?, alone: true })
     }
@@ -294,14 +312,17 @@ impl Launch {
             if let Some(file) = &id_file {
                 write_agent_id(file, id);
             }
+        };
+        let idle = move || {
             if alone {
                 match code_pages::release() {
-                    Ok(bytes) => tracing::debug!(bytes, "released the code pages of the start"),
-                    Err(error) => tracing::debug!(%error, "cannot release the code pages of the start"),
+                    Ok(bytes) => tracing::debug!(bytes, "idle: released the code pages"),
+                    Err(error) => tracing::debug!(%error, "idle: cannot release the code pages"),
                 }
             }
         };
-        service::run(link.clone(), self.backend, self.settings, registered, shutdown)
+        let hooks = service::Hooks { registered, idle };
+        service::run(link.clone(), self.backend, self.settings, hooks, shutdown)
             .await
             .context("cannot register the agent")?;
         if self.id_file.is_none()

@@ -55,6 +55,8 @@ pub struct LinkSettings {
     pub hostname: String,
     /// How long a call is retried before it fails as unavailable.
     pub retry_budget: Duration,
+    /// TLS to the server (`None`: plaintext HTTP/2), see [`crate::adapters::tls`].
+    pub tls: Option<Arc<rustls::ClientConfig>>,
 }
 
 /// The current access token and when it was issued.
@@ -97,7 +99,7 @@ impl GrpcLink {
     /// [`LinkError::Rejected`] for a bad address or token, [`LinkError::Incompatible`] for
     /// another protocol version, [`LinkError::Unavailable`] when the server never answered.
     pub async fn connect(settings: LinkSettings) -> Result<Self, LinkError> {
-        let channel = channel::open(&settings.server)?;
+        let channel = channel::open(&settings.server, settings.tls.as_deref())?;
         let hostname = AsciiMetadataValue::try_from(settings.hostname.as_str())
             .map_err(|_| LinkError::Rejected(format!("hostname '{}' is not ASCII", settings.hostname)))?;
         let link = Self {
@@ -122,7 +124,7 @@ impl GrpcLink {
         if version.grpc_version != PROTOCOL_VERSION {
             return Err(LinkError::Incompatible { server: version.grpc_version, ours: PROTOCOL_VERSION });
         }
-        tracing::info!(server = %settings.server, server_version = version.server_version, "connected to the server");
+        tracing::info!(server = %settings.server, tls = settings.tls.is_some(), server_version = version.server_version, "connected to the server");
         Ok(link)
     }
 
