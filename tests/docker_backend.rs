@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use clap::Parser;
-use nuthatch::adapters::backend::docker::{DockerBackend, DockerSettings};
+use nuthatch::adapters::backend::docker::{DockerBackend, DockerSettings, Limits};
 use nuthatch::app::agent::config::AgentConfig;
 use nuthatch::app::agent::recorder::RecordingReporter;
 use nuthatch::app::agent::runner;
@@ -220,7 +220,7 @@ async fn oom_kills_come_back_through_the_port() {
 }
 
 #[tokio::test]
-async fn configured_volumes_and_network_reach_every_container() {
+async fn configured_volumes_network_and_limits_reach_every_container() {
     let engine = FakeEngine::on_tcp().await;
     engine.has_image("alpine:3.20");
     let settings = DockerSettings {
@@ -228,6 +228,14 @@ async fn configured_volumes_and_network_reach_every_container() {
         network: Some("ci-shared".into()),
         volumes: vec!["/var/cache/ci:/cache:ro".into()],
         enable_ipv6: true,
+        limits: Limits {
+            mem: 512 << 20,
+            mem_swap: 1 << 30,
+            shm_size: 64 << 20,
+            cpu_quota: 50_000,
+            cpu_shares: 512,
+            cpu_set: "0-1".into(),
+        },
     };
     let backend = DockerBackend::connect(settings).await.unwrap();
     let step = commands_step("build", "alpine:3.20");
@@ -239,10 +247,13 @@ async fn configured_volumes_and_network_reach_every_container() {
     read_all(backend.start_step(TASK, &step).await.unwrap()).await;
 
     assert_eq!(engine.calls_to("POST /networks/create")[1].body["EnableIPv6"], true);
+    let host = &created(&engine, "wp_01JBUILD")["HostConfig"];
+    assert_eq!(host["Binds"], json!(["wp_01jx_0_default:/woodpecker", "/var/cache/ci:/cache:ro"]));
     assert_eq!(
-        created(&engine, "wp_01JBUILD")["HostConfig"]["Binds"],
-        json!(["wp_01jx_0_default:/woodpecker", "/var/cache/ci:/cache:ro"])
+        [&host["Memory"], &host["MemorySwap"], &host["ShmSize"], &host["CpuQuota"], &host["CpuShares"]],
+        [&json!(512 << 20), &json!(1 << 30), &json!(64 << 20), &json!(50_000), &json!(512)]
     );
+    assert_eq!(host["CpusetCpus"], "0-1");
     let joined = engine.calls_to("POST /networks/ci-shared/connect");
     assert_eq!(joined.len(), 1);
     assert_eq!(joined[0].body["Container"], "wp_01JBUILD");

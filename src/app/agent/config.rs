@@ -11,7 +11,7 @@ use anyhow::{Context as _, bail};
 use clap::Args;
 use futures_util::FutureExt;
 
-use crate::adapters::backend::docker::{DockerBackend, DockerSettings};
+use crate::adapters::backend::docker::{DockerBackend, DockerSettings, Limits};
 use crate::adapters::backend::local::LocalBackend;
 use crate::adapters::grpc::client::{GrpcLink, LinkSettings};
 use crate::adapters::process::code_pages;
@@ -92,6 +92,48 @@ pub struct DockerConfig {
     /// Create the workflow networks with IPv6.
     #[arg(long = "backend-docker-enable-ipv6", env = "WOODPECKER_BACKEND_DOCKER_ENABLE_IPV6", default_value_t = false, action = clap::ArgAction::Set)]
     pub enable_ipv6: bool,
+    /// Memory of each container, in bytes (0: no limit).
+    #[arg(
+        long = "backend-docker-limit-mem",
+        env = "WOODPECKER_BACKEND_DOCKER_LIMIT_MEM",
+        default_value_t = 0
+    )]
+    pub limit_mem: i64,
+    /// Memory plus swap of each container, in bytes (0: no limit).
+    #[arg(
+        long = "backend-docker-limit-mem-swap",
+        env = "WOODPECKER_BACKEND_DOCKER_LIMIT_MEM_SWAP",
+        default_value_t = 0
+    )]
+    pub limit_mem_swap: i64,
+    /// Size of each container's `/dev/shm`, in bytes (0: the daemon's default).
+    #[arg(
+        long = "backend-docker-limit-shm-size",
+        env = "WOODPECKER_BACKEND_DOCKER_LIMIT_SHM_SIZE",
+        default_value_t = 0
+    )]
+    pub limit_shm_size: i64,
+    /// CPU quota of each container, microseconds per 100 ms (0: no limit).
+    #[arg(
+        long = "backend-docker-limit-cpu-quota",
+        env = "WOODPECKER_BACKEND_DOCKER_LIMIT_CPU_QUOTA",
+        default_value_t = 0
+    )]
+    pub limit_cpu_quota: i64,
+    /// CPU shares (relative weight) of each container (0: the daemon's default).
+    #[arg(
+        long = "backend-docker-limit-cpu-shares",
+        env = "WOODPECKER_BACKEND_DOCKER_LIMIT_CPU_SHARES",
+        default_value_t = 0
+    )]
+    pub limit_cpu_shares: i64,
+    /// CPUs each container may run on, e.g. `0-3` (empty: any).
+    #[arg(
+        long = "backend-docker-limit-cpu-set",
+        env = "WOODPECKER_BACKEND_DOCKER_LIMIT_CPU_SET",
+        default_value = ""
+    )]
+    pub limit_cpu_set: String,
 }
 
 impl DockerConfig {
@@ -110,6 +152,14 @@ impl DockerConfig {
             network: self.network.clone().filter(|n| !n.is_empty()),
             volumes,
             enable_ipv6: self.enable_ipv6,
+            limits: Limits {
+                mem: self.limit_mem,
+                mem_swap: self.limit_mem_swap,
+                shm_size: self.limit_shm_size,
+                cpu_quota: self.limit_cpu_quota,
+                cpu_shares: self.limit_cpu_shares,
+                cpu_set: self.limit_cpu_set.trim().to_owned(),
+            },
         })
     }
 }
@@ -346,21 +396,56 @@ mod tests {
         assert!(parse_labels(&["novalue".to_owned()]).is_err());
     }
 
+    /// The docker settings of these command-line arguments.
+    fn docker_config(args: &[&str]) -> DockerConfig {
+        #[derive(clap::Parser)]
+        struct Command {
+            #[command(flatten)]
+            docker: DockerConfig,
+        }
+        <Command as clap::Parser>::parse_from(std::iter::once("agent").chain(args.iter().copied())).docker
+    }
+
     #[test]
     fn docker_volumes_must_be_binds() {
-        let config = |volumes: &[&str]| DockerConfig {
-            host: None,
-            docker_host: Some("tcp://127.0.0.1:2375".into()),
-            network: Some(String::new()),
-            volumes: volumes.iter().map(|v| v.to_string()).collect(),
-            enable_ipv6: false,
+        let config = |volumes: &str| {
+            docker_config(&[
+                "--docker-host=tcp://127.0.0.1:2375",
+                "--backend-docker-network=",
+                &format!("--backend-docker-volumes={volumes}"),
+            ])
         };
-        let settings = config(&["/cache:/cache:ro", " "]).settings().unwrap();
+        let settings = config("/cache:/cache:ro, ").settings().unwrap();
         assert_eq!(settings.volumes, ["/cache:/cache:ro"]);
         assert_eq!(settings.host.as_deref(), Some("tcp://127.0.0.1:2375"), "DOCKER_HOST is the fallback");
         assert_eq!(settings.network, None);
-        let error = config(&["/cache"]).settings().unwrap_err().to_string();
+        let error = config("/cache").settings().unwrap_err().to_string();
         assert!(error.contains("'/cache' is not source:target"), "{error}");
+    }
+
+    #[test]
+    fn docker_limits_default_to_none_and_take_upstreams_units() {
+        assert_eq!(docker_config(&[]).settings().unwrap().limits, Limits::default());
+        let limits = docker_config(&[
+            "--backend-docker-limit-mem=536870912",
+            "--backend-docker-limit-mem-swap=-1",
+            "--backend-docker-limit-shm-size=67108864",
+            "--backend-docker-limit-cpu-quota=50000",
+            "--backend-docker-limit-cpu-shares=512",
+            "--backend-docker-limit-cpu-set= 0-1 ",
+        ])
+        .settings()
+        .unwrap()
+        .limits;
+        let expected = Limits {
+            mem: 536_870_912,
+            mem_swap: -1,
+            shm_size: 67_108_864,
+            cpu_quota: 50_000,
+            cpu_shares: 512,
+            cpu_set: "0-1".into(),
+        };
+        assert_eq!(limits, expected);
     }
 
     #[test]

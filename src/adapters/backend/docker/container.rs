@@ -26,6 +26,26 @@ pub struct Placement<'a> {
     pub volume: &'a str,
     /// Binds every container gets (`WOODPECKER_BACKEND_DOCKER_VOLUMES`).
     pub extra_binds: &'a [String],
+    /// Resource limits of every container.
+    pub limits: &'a Limits,
+}
+
+/// Resource limits of every container, as upstream's `WOODPECKER_BACKEND_DOCKER_LIMIT_*` give
+/// them; 0 (or an empty CPU set) leaves the daemon's default.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Limits {
+    /// Memory, in bytes.
+    pub mem: i64,
+    /// Memory plus swap, in bytes (-1: unlimited swap).
+    pub mem_swap: i64,
+    /// Size of `/dev/shm`, in bytes.
+    pub shm_size: i64,
+    /// CPU time per 100 ms period, in microseconds.
+    pub cpu_quota: i64,
+    /// Relative CPU weight.
+    pub cpu_shares: i64,
+    /// CPUs the containers may run on (`0-3`, `0,2`).
+    pub cpu_set: String,
 }
 
 /// A network a container joins after it is created, with the names it answers to there.
@@ -74,6 +94,8 @@ pub fn container_body(step: &StepSpec, placement: Placement<'_>) -> ContainerCre
 
 fn host_config(step: &StepSpec, placement: Placement<'_>) -> HostConfig {
     let non_empty = |list: &[String]| Some(list.to_vec()).filter(|l| !l.is_empty());
+    let limit = |value: i64| Some(value).filter(|v| *v != 0);
+    let limits = placement.limits;
     HostConfig {
         privileged: Some(step.privileged),
         network_mode: Some(step.network_mode.clone()).filter(|m| !m.is_empty()),
@@ -88,6 +110,12 @@ fn host_config(step: &StepSpec, placement: Placement<'_>) -> HostConfig {
             .filter(|devices: &Vec<DeviceMapping>| !devices.is_empty()),
         // Logs are read back through the API, which needs a readable log driver.
         log_config: Some(HostConfigLogConfig { typ: Some("json-file".into()), config: None }),
+        memory: limit(limits.mem),
+        memory_swap: limit(limits.mem_swap),
+        shm_size: limit(limits.shm_size),
+        cpu_quota: limit(limits.cpu_quota),
+        cpu_shares: limit(limits.cpu_shares),
+        cpuset_cpus: Some(limits.cpu_set.clone()).filter(|set| !set.is_empty()),
         ..HostConfig::default()
     }
 }
@@ -182,7 +210,10 @@ mod tests {
     use super::*;
     use crate::domain::workload::{HostAliasSpec, NetworkSpec};
 
-    const PLACEMENT: Placement<'static> = Placement { volume: "wp_1_default", extra_binds: &[] };
+    const NO_LIMITS: Limits =
+        Limits { mem: 0, mem_swap: 0, shm_size: 0, cpu_quota: 0, cpu_shares: 0, cpu_set: String::new() };
+    const PLACEMENT: Placement<'static> =
+        Placement { volume: "wp_1_default", extra_binds: &[], limits: &NO_LIMITS };
 
     fn commands_step() -> StepSpec {
         StepSpec {
@@ -225,6 +256,17 @@ mod tests {
         assert_eq!(env_value(&body, "CI_SCRIPT"), None);
         let custom = StepSpec { entrypoint: vec!["/bin/bash".into(), "-c".into()], ..commands_step() };
         assert_eq!(container_body(&custom, PLACEMENT).entrypoint.unwrap(), ["/bin/bash", "-c"]);
+    }
+
+    #[test]
+    fn limits_left_at_zero_leave_the_daemons_defaults() {
+        let host = container_body(&commands_step(), PLACEMENT).host_config.unwrap();
+        assert_eq!((host.memory, host.memory_swap, host.shm_size), (None, None, None));
+        assert_eq!((host.cpu_quota, host.cpu_shares, host.cpuset_cpus), (None, None, None));
+        let swap_only = Limits { mem_swap: -1, ..NO_LIMITS };
+        let placement = Placement { limits: &swap_only, ..PLACEMENT };
+        let host = container_body(&commands_step(), placement).host_config.unwrap();
+        assert_eq!((host.memory, host.memory_swap), (None, Some(-1)));
     }
 
     #[test]

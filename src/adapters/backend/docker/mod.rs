@@ -33,6 +33,7 @@ use bollard::query_parameters::{
 };
 use futures_util::StreamExt;
 
+pub use self::container::Limits;
 use self::container::{Placement, attachments, container_body};
 use self::names::{container_name, platform, pull_reference, workflow_resources};
 use crate::domain::workload::{StepSpec, Workload};
@@ -60,6 +61,8 @@ pub struct DockerSettings {
     pub volumes: Vec<String>,
     /// Create workflow networks with IPv6 (`WOODPECKER_BACKEND_DOCKER_ENABLE_IPV6`).
     pub enable_ipv6: bool,
+    /// Resource limits of every container (`WOODPECKER_BACKEND_DOCKER_LIMIT_*`).
+    pub limits: Limits,
 }
 
 /// Runs steps as containers of one Docker daemon.
@@ -238,7 +241,8 @@ impl Backend for DockerBackend {
         let (network, volume) =
             self.workflow(task_id).ok_or_else(|| start_error(step, "its workflow was not set up"))?;
         let name = container_name(task_id, step);
-        let placement = Placement { volume: &volume, extra_binds: &self.settings.volumes };
+        let placement =
+            Placement { volume: &volume, extra_binds: &self.settings.volumes, limits: &self.settings.limits };
         self.create(&name, step, placement).await?;
         for attachment in attachments(step, &network, self.settings.network.as_deref()) {
             let request = NetworkConnectRequest {
