@@ -30,7 +30,7 @@ pub fn client_config(ca_file: Option<&Path>) -> anyhow::Result<rustls::ClientCon
             roots.add(cert).with_context(|| format!("unusable CA certificate in {}", path.display()))?;
         }
     }
-    Ok(builder()?.with_root_certificates(roots).with_no_client_auth())
+    Ok(builder(ring())?.with_root_certificates(roots).with_no_client_auth())
 }
 
 /// A client TLS config that accepts any server certificate: the connection is encrypted, to
@@ -40,19 +40,22 @@ pub fn client_config(ca_file: Option<&Path>) -> anyhow::Result<rustls::ClientCon
 /// # Errors
 /// When the ring provider offers no safe TLS version (it always does).
 pub fn unverified_client_config() -> anyhow::Result<rustls::ClientConfig> {
-    let algorithms = provider().signature_verification_algorithms;
-    Ok(builder()?
+    let provider = ring();
+    let algorithms = provider.signature_verification_algorithms;
+    Ok(builder(provider)?
         .dangerous()
         .with_custom_certificate_verifier(Arc::new(AnyCertificate(algorithms)))
         .with_no_client_auth())
 }
 
-fn provider() -> CryptoProvider {
-    rustls::crypto::ring::default_provider()
+fn ring() -> Arc<CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
 }
 
-fn builder() -> anyhow::Result<ConfigBuilder<rustls::ClientConfig, WantsVerifier>> {
-    rustls::ClientConfig::builder_with_provider(Arc::new(provider()))
+fn builder(
+    provider: Arc<CryptoProvider>,
+) -> anyhow::Result<ConfigBuilder<rustls::ClientConfig, WantsVerifier>> {
+    rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .context("the ring provider supports no safe TLS version")
 }

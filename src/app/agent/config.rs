@@ -339,7 +339,7 @@ impl Launch {
             agent_id: id_file.as_deref().map_or(-1, read_agent_id),
             hostname: settings.hostname.clone(),
             retry_budget: Duration::from_secs(config.retry_timeout),
-            tls: config.tls()?.map(Arc::new),
+            tls: config.tls()?,
         };
         Ok(Self { link, id_file, settings, backend: config.backend().await?, alone: true })
     }

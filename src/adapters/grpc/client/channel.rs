@@ -33,13 +33,13 @@ const TLS_PORT: u16 = 443;
 ///
 /// # Errors
 /// [`LinkError::Rejected`] when `server` is not a valid address.
-pub fn open(server: &str, tls: Option<&rustls::ClientConfig>) -> Result<Channel, LinkError> {
+pub fn open(server: &str, tls: Option<rustls::ClientConfig>) -> Result<Channel, LinkError> {
     if let Some(path) = unix_socket_path(server) {
         let path = path.to_owned();
         let endpoint = configure(Endpoint::from_static(UNIX_AUTHORITY));
         return Ok(endpoint.connect_with_connector_lazy(tower::service_fn(move |_: Uri| dial(path.clone()))));
     }
-    let Some(tls) = tls else {
+    let Some(mut config) = tls else {
         let url = if server.contains("://") { server.to_owned() } else { format!("http://{server}") };
         return Ok(configure(endpoint(&url)?).tcp_nodelay(true).connect_lazy());
     };
@@ -49,7 +49,6 @@ pub fn open(server: &str, tls: Option<&rustls::ClientConfig>) -> Result<Channel,
     let origin = format!("https://{authority}")
         .parse()
         .map_err(|e| LinkError::Rejected(format!("invalid server address '{server}': {e}")))?;
-    let mut config = tls.clone();
     config.alpn_protocols = vec![b"h2".to_vec()];
     let connector = TlsConnector::from(Arc::new(config));
     let endpoint = configure(endpoint(&format!("http://{authority}"))?).origin(origin);

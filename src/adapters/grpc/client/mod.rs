@@ -56,7 +56,7 @@ pub struct LinkSettings {
     /// How long a call is retried before it fails as unavailable.
     pub retry_budget: Duration,
     /// TLS to the server (`None`: plaintext HTTP/2), see [`crate::adapters::tls`].
-    pub tls: Option<Arc<rustls::ClientConfig>>,
+    pub tls: Option<rustls::ClientConfig>,
 }
 
 /// The current access token and when it was issued.
@@ -99,7 +99,8 @@ impl GrpcLink {
     /// [`LinkError::Rejected`] for a bad address or token, [`LinkError::Incompatible`] for
     /// another protocol version, [`LinkError::Unavailable`] when the server never answered.
     pub async fn connect(settings: LinkSettings) -> Result<Self, LinkError> {
-        let channel = channel::open(&settings.server, settings.tls.as_deref())?;
+        let tls = settings.tls.is_some();
+        let channel = channel::open(&settings.server, settings.tls)?;
         let hostname = AsciiMetadataValue::try_from(settings.hostname.as_str())
             .map_err(|_| LinkError::Rejected(format!("hostname '{}' is not ASCII", settings.hostname)))?;
         let link = Self {
@@ -124,7 +125,7 @@ impl GrpcLink {
         if version.grpc_version != PROTOCOL_VERSION {
             return Err(LinkError::Incompatible { server: version.grpc_version, ours: PROTOCOL_VERSION });
         }
-        tracing::info!(server = %settings.server, tls = settings.tls.is_some(), server_version = version.server_version, "connected to the server");
+        tracing::info!(server = %settings.server, tls, server_version = version.server_version, "connected to the server");
         Ok(link)
     }
 
